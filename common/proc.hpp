@@ -1,0 +1,35 @@
+// Processes: identity that survives pid reuse (pid + start time), pidfds,
+// liveness.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fd.hpp"
+
+namespace ctr {
+
+struct ProcStat {
+    char state;            // R, S, D, Z, X, ...
+    uint64_t start_time;   // field 22 of /proc/PID/stat, clock ticks since boot
+};
+
+std::optional<ProcStat> read_proc_stat(pid_t pid);
+
+// True when pid names the same, not yet exited, process that started at start_time.
+bool process_alive(pid_t pid, uint64_t start_time);
+
+UniqueFd pidfd_open(pid_t pid);  // throws on failure
+int pidfd_send_signal(int pidfd, int sig);  // returns -1 and errno on failure
+
+// Waits until the process behind pidfd has exited; false on timeout.
+bool pidfd_wait_exit(int pidfd, int timeout_ms);
+
+// Signal name ("KILL", "SIGKILL", "kill") or number ("9") to a number; throws on unknown.
+int parse_signal(const std::string& s);
+std::string signal_name(int sig);
+
+} // namespace ctr

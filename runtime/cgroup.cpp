@@ -1,0 +1,279 @@
+#include "cgroup.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "error.hpp"
+#include "file.hpp"
+
+namespace ctr::rt {
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep)
+{
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    std::string item;
+    while (std::getline(in, item, sep))
+        out.push_back(item);
+    return out;
+}
+
+// mountinfo escapes space, tab, newline and backslash as "\NNN" (octal).
+std::string unescape(const std::string& s)
+{
+    std::string out;
+    for (size_t i = 0; i < s.size(); i++) {
+        if (s[i] == '\\' && i + 3 < s.size()) {
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
+            i += 3;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+bool is_cgroup_knob(const std::string& name)
+{
+    return name == "rw" || name == "ro" || name == "nsdelegate" || name == "memory_recursiveprot" ||
+           name == "memory_localevents" || name == "favordynmods" || name == "clone_children" ||
+           name == "noprefix" || name == "xattr" || name.rfind("release_agent=", 0) == 0;
+}
+
+void copy_cpuset(const std::string& dir)
+{
+    std::string parent = dir.substr(0, dir.rfind('/'));
+    for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+        std::string mine = read_file(dir + "/" + file);
+        if (mine.find_first_not_of(" \n") != std::string::npos)
+            continue;
+        write_existing_file(dir + "/" + file, read_file(parent + "/" + file));
+    }
+}
+
+// mkdir every missing level below the mountpoint; v1 cpuset levels need their
+// cpus and mems filled in before a task may join.
+void make_dirs(const std::string& mountpoint, const std::string& rel, bool cpuset)
+{
+    std::string cur = mountpoint;
+    for (const auto& comp : split(rel, '/')) {
+        if (comp.empty())
+            continue;
+        cur += "/" + comp;
+        if (::mkdir(cur.c_str(), 0755) < 0) {
+            if (errno != EEXIST)
+                throw_errno("create cgroup " + cur);
+        }
+        if (cpuset)
+            copy_cpuset(cur);
+    }
+}
+
+} // namespace
+
+std::vector<CgroupHierarchy> discover_cgroup_hierarchies(const std::string& mountinfo)
+{
+    std::vector<CgroupHierarchy> out;
+    std::set<std::string> seen;
+    std::istringstream in(mountinfo);
+    std::string line;
+    while (std::getline(in, line)) {
+        // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
+        auto dash = line.find(" - ");
+        if (dash == std::string::npos)
+            continue;
+        auto left = split(line.substr(0, dash), ' ');
+        auto right = split(line.substr(dash + 3), ' ');
+        if (left.size() < 5 || right.size() < 3)
+            continue;
+        const std::string& fstype = right[0];
+        if (fstype != "cgroup" && fstype != "cgroup2")
+            continue;
+        CgroupHierarchy h;
+        h.mountpoint = unescape(left[4]);
+        h.name = h.mountpoint.substr(h.mountpoint.rfind('/') + 1);
+        h.v2 = fstype == "cgroup2";
+        if (!h.v2)
+            for (const auto& opt : split(right[2], ','))
+                if (!is_cgroup_knob(opt))
+                    h.controllers.push_back(opt);
+        std::string key = h.v2 ? "cgroup2" : "";
+        for (const auto& c : h.controllers)
+            key += c + ",";
+        // The same hierarchy may be mounted twice; the first mount is the one to use.
+        if (seen.insert(key).second)
+            out.push_back(h);
+    }
+    return out;
+}
+
+CgroupMode cgroup_mode(const std::vector<CgroupHierarchy>& hierarchies)
+{
+    bool v1 = std::any_of(hierarchies.begin(), hierarchies.end(), [](auto& h) { return !h.v2; });
+    bool v2 = std::any_of(hierarchies.begin(), hierarchies.end(), [](auto& h) { return h.v2; });
+    if (v1 && v2)
+        return CgroupMode::Hybrid;
+    return v1 ? CgroupMode::V1 : CgroupMode::V2;
+}
+
+Cgroup Cgroup::plan(const std::string& cgroups_path, const std::string& id)
+{
+    if (cgroups_path.find(':') != std::string::npos)
+        fail("linux.cgroupsPath: \"{}\" is a systemd slice path; systemd cgroups are not supported "
+             "by ctr-run yet", cgroups_path);
+    std::string rel = cgroups_path.empty() ? "/ctr/" + id : cgroups_path;
+    if (rel[0] != '/')
+        rel = "/" + rel;
+    for (const auto& comp : split(rel, '/'))
+        if (comp == "..")
+            fail("linux.cgroupsPath: \"{}\" must not contain ..", cgroups_path);
+    while (rel.size() > 1 && rel.back() == '/')
+        rel.pop_back();
+    if (rel == "/")
+        fail("linux.cgroupsPath: the root cgroup cannot be a container's cgroup");
+    auto hierarchies = discover_cgroup_hierarchies(read_file("/proc/self/mountinfo"));
+    if (hierarchies.empty())
+        fail("cgroups: no cgroup filesystem is mounted");
+    Cgroup cg;
+    cg.mode_ = cgroup_mode(hierarchies);
+    for (const auto& h : hierarchies) {
+        auto has = [&](const char* c) {
+            return std::find(h.controllers.begin(), h.controllers.end(), c) != h.controllers.end();
+        };
+        Dir d;
+        d.name = cg.mode_ == CgroupMode::V2 ? "" : h.name;
+        d.mountpoint = h.mountpoint;
+        d.rel = rel;
+        d.v2 = h.v2;
+        d.devices = has("devices");
+        d.cpuset = has("cpuset");
+        cg.dirs_.push_back(d);
+    }
+    return cg;
+}
+
+Cgroup Cgroup::from_json(const Json& j)
+{
+    Cgroup cg;
+    std::string mode = j.value("mode", "v2");
+    cg.mode_ = mode == "v1" ? CgroupMode::V1 : mode == "hybrid" ? CgroupMode::Hybrid : CgroupMode::V2;
+    for (const auto& d : j.value("dirs", Json::array()))
+        cg.dirs_.push_back({d.value("name", ""), d.value("mountpoint", ""), d.value("rel", ""),
+                            d.value("v2", false), d.value("devices", false), d.value("cpuset", false)});
+    return cg;
+}
+
+Json Cgroup::to_json() const
+{
+    Json dirs = Json::array();
+    for (const auto& d : dirs_)
+        dirs.push_back({{"name", d.name}, {"mountpoint", d.mountpoint}, {"rel", d.rel},
+                        {"v2", d.v2}, {"devices", d.devices}, {"cpuset", d.cpuset}});
+    const char* mode = mode_ == CgroupMode::V1 ? "v1" : mode_ == CgroupMode::Hybrid ? "hybrid" : "v2";
+    return {{"mode", mode}, {"dirs", dirs}};
+}
+
+void Cgroup::create()
+{
+    for (const auto& d : dirs_)
+        make_dirs(d.mountpoint, d.rel, d.cpuset);
+}
+
+std::vector<DeviceRule> default_device_rules()
+{
+    auto c = [](int64_t major, std::optional<int64_t> minor) {
+        return DeviceRule{true, 'c', major, minor, "rwm"};
+    };
+    return {
+        c(1, 3), c(1, 5), c(1, 7), c(1, 8), c(1, 9), // null zero full random urandom
+        c(5, 0), c(5, 1), c(5, 2),                   // tty console ptmx
+        c(136, std::nullopt),                        // /dev/pts/*
+    };
+}
+
+std::string device_rule_line(const DeviceRule& r)
+{
+    auto num = [](const std::optional<int64_t>& n) { return n ? std::to_string(*n) : std::string("*"); };
+    if (r.type == 'a')
+        return "a *:* " + r.access;
+    return fmt::format("{} {}:{} {}", r.type, num(r.major), num(r.minor), r.access);
+}
+
+void Cgroup::apply_device_rules(const std::vector<DeviceRule>& rules,
+                                const std::vector<mnt::DeviceNode>& allowed)
+{
+    std::vector<DeviceRule> all = rules;
+    if (all.empty())
+        return;  // no rules asked for: leave the device cgroup as inherited
+    for (const auto& d : allowed)
+        if (d.type != 'p')
+            all.push_back(DeviceRule{true, d.type == 'b' ? 'b' : 'c', d.major, d.minor, "rwm"});
+    auto defaults = default_device_rules();
+    all.insert(all.end(), defaults.begin(), defaults.end());
+    bool applied = false;
+    for (const auto& d : dirs_) {
+        if (!d.devices)
+            continue;
+        applied = true;
+        std::string dir = d.path();
+        for (const auto& r : all)
+            write_existing_file(dir + (r.allow ? "/devices.allow" : "/devices.deny"),
+                                device_rule_line(r));
+    }
+    if (!applied)
+        fail("linux.resources.devices: device rules on cgroup v2 (an eBPF program) are not "
+             "supported by ctr-run yet");
+}
+
+void Cgroup::join(pid_t pid) const
+{
+    for (const auto& d : dirs_)
+        write_existing_file(d.path() + "/cgroup.procs", std::to_string(pid));
+}
+
+std::vector<pid_t> Cgroup::pids() const
+{
+    std::vector<pid_t> out;
+    if (dirs_.empty())
+        return out;
+    // Any hierarchy holds every task of the container; prefer a v1 one with the
+    // pids or freezer controller, which every container joins.
+    std::string text;
+    try {
+        text = read_file(dirs_.front().path() + "/cgroup.procs");
+    } catch (const Error& e) {
+        if (e.err() == ENOENT)
+            return out;
+        throw;
+    }
+    std::istringstream in(text);
+    pid_t pid;
+    while (in >> pid)
+        out.push_back(pid);
+    return out;
+}
+
+void Cgroup::destroy() const
+{
+    for (const auto& d : dirs_) {
+        std::string dir = d.path();
+        // A task that has just exited can keep the directory busy for a moment.
+        for (int attempt = 0;; attempt++) {
+            if (::rmdir(dir.c_str()) == 0 || errno == ENOENT)
+                break;
+            if (errno != EBUSY || attempt == 50)
+                throw_errno("remove cgroup " + dir);
+            std::this_thread::sleep_for(std::chrono::milliseconds(2 * (attempt + 1)));
+        }
+    }
+}
+
+} // namespace ctr::rt

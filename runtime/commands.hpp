@@ -1,0 +1,31 @@
+// One function per ctr-run subcommand; main.cpp only parses flags.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "container.hpp"
+
+namespace ctr::rt {
+
+struct GlobalOptions {
+    std::string root = "/run/ctr";
+    std::string log_file;
+    std::string log_format = "text";
+    bool debug = false;
+    bool systemd_cgroup = false;
+};
+
+int cmd_spec(const std::string& bundle, bool rootless);
+int cmd_create(const GlobalOptions& g, CreateOptions opts);
+int cmd_start(const GlobalOptions& g, const std::string& id);
+int cmd_run(const GlobalOptions& g, CreateOptions opts, bool detach);
+int cmd_state(const GlobalOptions& g, const std::string& id);
+int cmd_list(const GlobalOptions& g, const std::string& format, bool quiet);
+int cmd_kill(const GlobalOptions& g, const std::string& id, const std::string& signal, bool all);
+int cmd_delete(const GlobalOptions& g, const std::vector<std::string>& ids, bool force);
+
+// Formats the runc-style `list` table.
+std::string format_table(const std::vector<std::vector<std::string>>& rows);
+
+} // namespace ctr::rt

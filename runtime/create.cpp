@@ -1,0 +1,259 @@
+// `create`: reserve the state, make the cgroup, fork init into its
+// namespaces, answer its requests until it reports "created".
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "caps.hpp"
+#include "console.hpp"
+#include "container.hpp"
+#include "error.hpp"
+#include "file.hpp"
+#include "hooks.hpp"
+#include "init.hpp"
+#include "log.hpp"
+#include "proc.hpp"
+#include "scope.hpp"
+#include "spec.hpp"
+#include "unix_socket.hpp"
+
+namespace ctr::rt {
+
+namespace {
+
+struct NamespaceKind {
+    const char* type;
+    int flag;
+};
+
+const NamespaceKind kNamespaces[] = {
+    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},       {"network", CLONE_NEWNET},
+    {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"mount", CLONE_NEWNS},
+};
+
+std::string absolute_dir(const std::string& path)
+{
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf))
+        throw_errno("bundle " + path);
+    return buf;
+}
+
+UniqueFd open_namespace(const Namespace& ns, int flag)
+{
+    UniqueFd fd(::open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        throw_errno("linux.namespaces: " + ns.type + " namespace " + ns.path);
+    int type = ::ioctl(fd.get(), NS_GET_NSTYPE);
+    if (type < 0)
+        throw_errno("linux.namespaces: " + ns.path + " is not a namespace file");
+    if (type != flag)
+        fail("linux.namespaces: {} is not a {} namespace", ns.path, ns.type);
+    return fd;
+}
+
+struct NamespacePlan {
+    int unshare_flags = 0;          // new namespaces made by init itself
+    bool new_pid = false;
+    UniqueFd join_pid;              // entered by the parent around fork()
+    std::vector<UniqueFd> join_fds; // entered by init, mount last
+    std::vector<std::pair<int, int>> join;
+    bool new_cgroup = false;
+};
+
+NamespacePlan plan_namespaces(const Spec& spec)
+{
+    NamespacePlan plan;
+    for (const auto& kind : kNamespaces) {
+        const Namespace* ns = spec.linux.find_namespace(kind.type);
+        if (!ns)
+            continue;
+        if (ns->path.empty()) {
+            if (kind.flag == CLONE_NEWPID)
+                plan.new_pid = true;
+            else if (kind.flag == CLONE_NEWCGROUP)
+                plan.new_cgroup = true;
+            else
+                plan.unshare_flags |= kind.flag;
+            continue;
+        }
+        UniqueFd fd = open_namespace(*ns, kind.flag);
+        if (kind.flag == CLONE_NEWPID) {
+            plan.join_pid = std::move(fd);
+            continue;
+        }
+        plan.join.emplace_back(fd.get(), kind.flag);
+        plan.join_fds.push_back(std::move(fd));
+    }
+    return plan;
+}
+
+// fork() with the child placed in the container's pid namespace: the parent
+// enters it for the fork only, so its own later children (hooks) stay outside.
+pid_t fork_into_pid_namespace(NamespacePlan& plan)
+{
+    UniqueFd own;
+    if (plan.new_pid || plan.join_pid) {
+        own = open_or_throw("/proc/self/ns/pid", O_RDONLY);
+        if (plan.new_pid && ::unshare(CLONE_NEWPID) < 0)
+            throw_errno("linux.namespaces: new pid namespace");
+        if (plan.join_pid && ::setns(plan.join_pid.get(), CLONE_NEWPID) < 0)
+            throw_errno("linux.namespaces: join pid namespace");
+    }
+    pid_t pid = ::fork();
+    if (pid != 0 && own && ::setns(own.get(), CLONE_NEWPID) < 0)
+        throw_errno("return to own pid namespace");
+    if (pid < 0)
+        throw_errno("fork container init");
+    return pid;
+}
+
+void make_fifo(const std::string& path)
+{
+    if (::mkfifo(path.c_str(), 0622) < 0)
+        throw_errno("mkfifo " + path);
+    // Writable by the container's user, whoever it is; the umask would hide that.
+    if (::chmod(path.c_str(), 0622) < 0)
+        throw_errno("chmod " + path);
+}
+
+void check_options(const Spec& spec, const CreateOptions& opts)
+{
+    if (opts.systemd_cgroup)
+        fail("--systemd-cgroup: systemd cgroups are not supported by ctr-run yet");
+    if (opts.preserve_fds < 0)
+        fail("--preserve-fds: must not be negative");
+    if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
+        fail("process.terminal is true: --console-socket is required to receive the pty");
+    if (!spec.process.terminal && !opts.console_socket.empty())
+        fail("--console-socket: process.terminal is false, there is no pty to send");
+    struct stat st;
+    if (::stat(spec.root_path.c_str(), &st) < 0)
+        throw_errno("root.path: " + spec.root_path);
+    if (!S_ISDIR(st.st_mode))
+        fail("root.path: {} is not a directory", spec.root_path);
+    if (spec.process.capabilities)
+        validate_capabilities(*spec.process.capabilities);
+}
+
+// The parent's side of init's setup, until init says it is created.
+void serve_init(const SyncSocket& sync, const Spec& spec, const std::string& state_json,
+                int console_socket, Created& out)
+{
+    for (;;) {
+        Message m = sync.recv();
+        switch (m.type) {
+        case Msg::CreateHooks:
+            run_hooks(spec.hooks.prestart, "prestart", state_json);
+            run_hooks(spec.hooks.create_runtime, "createRuntime", state_json);
+            sync.send(Msg::HooksDone);
+            break;
+        case Msg::Pty:
+            if (!m.fd)
+                fail("container init sent no pty");
+            if (console_socket >= 0)
+                send_console(console_socket, m.fd.get());
+            else
+                out.pty_master = std::move(m.fd);
+            break;
+        case Msg::Created:
+            return;
+        case Msg::Failed:
+            throw Error(m.text, m.err);
+        default:
+            fail("container init sent an unexpected {} message", msg_name(m.type));
+        }
+    }
+}
+
+} // namespace
+
+Created create_container(const StateStore& store, const CreateOptions& opts)
+{
+    validate_id(opts.id);
+    std::string bundle = absolute_dir(opts.bundle);
+    Spec spec = load_spec(bundle);
+    check_options(spec, opts);
+    Cgroup cgroup = Cgroup::plan(spec.linux.cgroups_path, opts.id);
+    NamespacePlan ns = plan_namespaces(spec);
+    UniqueFd console;
+    if (!opts.console_socket.empty())
+        console = unix_connect(opts.console_socket);
+
+    store.reserve(opts.id);
+    ScopeGuard remove_state([&] { store.remove(opts.id); });
+    make_fifo(store.fifo(opts.id));
+    UniqueFd state_dir = open_or_throw(store.dir(opts.id), O_PATH | O_DIRECTORY);
+    cgroup.create();
+    ScopeGuard remove_cgroup([&] { cgroup.destroy(); });
+    cgroup.apply_device_rules(spec.linux.device_rules, spec.linux.devices);
+
+    auto [parent_sock, init_sock] = SyncSocket::pair();
+    pid_t pid = fork_into_pid_namespace(ns);
+    if (pid == 0) {
+        parent_sock.close();
+        if (ns.unshare_flags && ::unshare(ns.unshare_flags) < 0) {
+            init_sock.send_error(Error("linux.namespaces: unshare", errno));
+            _exit(1);
+        }
+        InitArgs args;
+        args.spec = &spec;
+        args.cgroup = &cgroup;
+        args.sync = std::move(init_sock);
+        args.state_dir = state_dir.get();
+        args.join = ns.join;
+        args.new_cgroup_ns = ns.new_cgroup;
+        args.no_pivot = opts.no_pivot;
+        args.no_new_keyring = opts.no_new_keyring;
+        args.preserve_fds = opts.preserve_fds;
+        args.id = opts.id;
+        run_init(args);
+    }
+    init_sock.close();
+    Created out;
+    out.pidfd = pidfd_open(pid);
+    ScopeGuard kill_init([&] {
+        pidfd_send_signal(out.pidfd.get(), SIGKILL);
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+    });
+
+    ContainerState& st = out.state;
+    st.id = opts.id;
+    st.pid = pid;
+    auto stat = read_proc_stat(pid);
+    if (!stat)
+        fail("container init exited during setup");
+    st.start_time = stat->start_time;
+    st.bundle = bundle;
+    st.rootfs = spec.root_path;
+    st.created = log::now_rfc3339();
+    st.owner = "";
+    st.annotations = spec.annotations;
+    st.hooks = spec.hooks_json;
+    st.cgroup = cgroup;
+    st.own_pid_ns = ns.new_pid;
+
+    cgroup.join(pid);
+    std::string state_json = st.oci(Status::Creating).dump();
+    parent_sock.send(Msg::CgroupJoined, state_json);
+    serve_init(parent_sock, spec, state_json, console.get(), out);
+
+    store.save(st);
+    if (!opts.pid_file.empty())
+        write_file_atomic(opts.pid_file, std::to_string(pid));
+    kill_init.dismiss();
+    remove_cgroup.dismiss();
+    remove_state.dismiss();
+    return out;
+}
+
+} // namespace ctr::rt

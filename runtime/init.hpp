@@ -1,0 +1,35 @@
+// The container's init: runs in the forked child, sets the container up
+// step by step under the parent's direction, waits on exec.fifo, then execs
+// the user's process. Never returns.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cgroup.hpp"
+#include "fd.hpp"
+#include "spec.hpp"
+#include "sync.hpp"
+
+namespace ctr::rt {
+
+struct InitArgs {
+    const Spec* spec = nullptr;
+    const Cgroup* cgroup = nullptr;
+    SyncSocket sync;                       // init's end of the socketpair
+    int state_dir = -1;                    // O_PATH fd of ROOT/ID: exec.fifo after pivot_root
+    std::vector<std::pair<int, int>> join; // (fd, CLONE_NEW*) to setns into, mount last
+    bool new_cgroup_ns = false;            // unshared after the cgroup is joined
+    bool no_pivot = false;
+    bool no_new_keyring = false;
+    int preserve_fds = 0;
+    std::string id;
+};
+
+[[noreturn]] void run_init(InitArgs& args);
+
+// process.args[0] looked up in the PATH of process.env, as execvp would.
+std::string find_executable(const std::string& name, const std::vector<std::string>& env);
+
+} // namespace ctr::rt

@@ -1,0 +1,142 @@
+// start, kill and delete of a container created earlier, possibly by
+// another ctr-run process: everything is found through the state directory.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "container.hpp"
+#include "error.hpp"
+#include "file.hpp"
+#include "hooks.hpp"
+#include "log.hpp"
+#include "proc.hpp"
+
+namespace ctr::rt {
+
+namespace {
+
+constexpr int kKillTimeoutMs = 10000;
+
+// Consumes init's byte from exec.fifo: init then goes on to exec the process.
+void release_init(const StateStore& store, const ContainerState& st)
+{
+    std::string fifo_path = store.fifo(st.id);
+    UniqueFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    if (!fifo) {
+        if (errno == ENOENT)
+            fail("cannot start container \"{}\": it has already been started", st.id);
+        throw_errno("open " + fifo_path);
+    }
+    UniqueFd pidfd = pidfd_open(st.pid);
+    if (!process_alive(st.pid, st.start_time))
+        fail("cannot start container \"{}\": its init process has exited", st.id);
+    struct pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
+    for (;;) {
+        int n = ::poll(fds, 2, -1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            throw_errno("poll exec.fifo");
+        if (fds[0].revents & (POLLIN | POLLHUP))
+            break;
+        if (fds[1].revents & POLLIN)
+            fail("cannot start container \"{}\": its init process exited before start", st.id);
+    }
+    char byte;
+    ssize_t got = ::read(fifo.get(), &byte, 1);
+    if (got != 1)
+        fail("cannot start container \"{}\": it was started by someone else", st.id);
+    ::unlink(fifo_path.c_str());
+}
+
+Hooks stored_hooks(const ContainerState& st)
+{
+    return parse_hooks(JsonView(st.hooks, "hooks"));
+}
+
+void signal_cgroup(const ContainerState& st, int sig)
+{
+    for (pid_t pid : st.cgroup.pids())
+        if (::kill(pid, sig) < 0 && errno != ESRCH)
+            throw_errno(fmt::format("kill {} in container {}", pid, st.id));
+}
+
+// SIGKILL everything of the container and wait until init is gone and the
+// cgroup is empty.
+void kill_all_and_wait(const StateStore& store, const ContainerState& st)
+{
+    if (process_alive(st.pid, st.start_time)) {
+        UniqueFd pidfd = pidfd_open(st.pid);
+        if (process_alive(st.pid, st.start_time)) {
+            pidfd_send_signal(pidfd.get(), SIGKILL);
+            if (!pidfd_wait_exit(pidfd.get(), kKillTimeoutMs))
+                fail("container \"{}\": init {} did not exit after SIGKILL", st.id, st.pid);
+        }
+    }
+    (void)store;
+    // Without a pid namespace of its own, init's death does not take the rest along.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kKillTimeoutMs);
+    for (int round = 0;; round++) {
+        auto pids = st.cgroup.pids();
+        if (pids.empty())
+            return;
+        signal_cgroup(st, SIGKILL);
+        if (std::chrono::steady_clock::now() > deadline)
+            fail("container \"{}\": processes still running after SIGKILL", st.id);
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << round, 50)));
+    }
+}
+
+} // namespace
+
+void start_container(const StateStore& store, const ContainerState& st)
+{
+    Status s = store.status(st);
+    if (s != Status::Created)
+        fail("cannot start container \"{}\": it is {}", st.id, status_name(s));
+    release_init(store, st);
+    run_hooks_warn(stored_hooks(st).poststart, "poststart", st.oci(Status::Running).dump());
+}
+
+void kill_container(const StateStore& store, const std::string& id, int sig, bool all)
+{
+    ContainerState st = store.load(id);
+    if (store.status(st) == Status::Stopped)
+        fail("cannot kill container \"{}\": it is not running", id);
+    if (all) {
+        signal_cgroup(st, sig);
+        return;
+    }
+    UniqueFd pidfd = pidfd_open(st.pid);
+    // The pidfd pins the process: check it is still the container's init, then signal.
+    if (!process_alive(st.pid, st.start_time))
+        fail("cannot kill container \"{}\": it is not running", id);
+    if (pidfd_send_signal(pidfd.get(), sig) < 0)
+        throw_errno(fmt::format("kill container \"{}\" with {}", id, signal_name(sig)));
+}
+
+void delete_container(const StateStore& store, const std::string& id, bool force)
+{
+    ContainerState st;
+    try {
+        st = store.load(id);
+    } catch (const Error&) {
+        // Like runc: --force on a container that is not there is not an error.
+        if (force && !path_exists(store.dir(id)))
+            return;
+        throw;
+    }
+    Status s = store.status(st);
+    if (s == Status::Running && !force)
+        fail("cannot delete container \"{}\": it is running (stop it first or use --force)", id);
+    kill_all_and_wait(store, st);
+    st.cgroup.destroy();
+    run_hooks_warn(stored_hooks(st).poststop, "poststop", st.oci(Status::Stopped).dump());
+    store.remove(id);
+}
+
+} // namespace ctr::rt

@@ -1,0 +1,97 @@
+// ctr-run: an OCI runtime with runc's command line.
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+#include "commands.hpp"
+#include "log.hpp"
+#include "spec_default.hpp"
+
+using namespace ctr;
+using namespace ctr::rt;
+
+namespace {
+
+void add_create_flags(CLI::App* cmd, CreateOptions& o)
+{
+    cmd->add_option("-b,--bundle", o.bundle, "bundle directory (default: current directory)");
+    cmd->add_option("--pid-file", o.pid_file, "write init's pid to this file");
+    cmd->add_option("--console-socket", o.console_socket, "unix socket to receive the pty master");
+    cmd->add_flag("--no-pivot", o.no_pivot, "use MS_MOVE and chroot instead of pivot_root");
+    cmd->add_flag("--no-new-keyring", o.no_new_keyring, "keep the caller's session keyring");
+    cmd->add_option("--preserve-fds", o.preserve_fds, "pass fds 3 .. 3+N-1 to the container");
+    cmd->add_option("id", o.id, "container id")->required();
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"ctr-run: run containers from OCI bundles (runc-compatible)", "ctr-run"};
+    app.set_version_flag("-v,--version", std::string("ctr-run version ") + CTR_VERSION + "\nspec: " + kOciVersion);
+    app.require_subcommand(1);
+    GlobalOptions g;
+    app.add_option("--root", g.root, "state directory (default /run/ctr)");
+    app.add_option("--log", g.log_file, "log file");
+    app.add_option("--log-format", g.log_format, "log format: text or json")
+        ->check(CLI::IsMember({"text", "json"}));
+    app.add_flag("--debug", g.debug, "log debug messages");
+    app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use systemd for cgroups (not supported yet)");
+
+    std::function<int()> action;
+
+    std::string spec_bundle = ".";
+    bool rootless = false;
+    auto* spec = app.add_subcommand("spec", "write a default config.json");
+    spec->add_option("-b,--bundle", spec_bundle, "bundle directory");
+    spec->add_flag("--rootless", rootless, "a configuration for a user without privileges");
+    spec->callback([&] { action = [&] { return cmd_spec(spec_bundle, rootless); }; });
+
+    CreateOptions create_opts;
+    auto* create = app.add_subcommand("create", "create a container: its init waits for start");
+    add_create_flags(create, create_opts);
+    create->callback([&] { action = [&] { return cmd_create(g, create_opts); }; });
+
+    CreateOptions run_opts;
+    bool detach = false;
+    auto* run = app.add_subcommand("run", "create and start a container, wait for it");
+    add_create_flags(run, run_opts);
+    run->add_flag("-d,--detach", detach, "do not wait for the container");
+    run->callback([&] { action = [&] { return cmd_run(g, run_opts, detach); }; });
+
+    std::string id;
+    auto* start = app.add_subcommand("start", "start the process of a created container");
+    start->add_option("id", id, "container id")->required();
+    start->callback([&] { action = [&] { return cmd_start(g, id); }; });
+
+    auto* state = app.add_subcommand("state", "print the OCI state of a container");
+    state->add_option("id", id, "container id")->required();
+    state->callback([&] { action = [&] { return cmd_state(g, id); }; });
+
+    std::string format = "table";
+    bool quiet = false;
+    auto* list = app.add_subcommand("list", "list containers");
+    list->add_option("-f,--format", format, "table or json");
+    list->add_flag("-q,--quiet", quiet, "print ids only");
+    list->callback([&] { action = [&] { return cmd_list(g, format, quiet); }; });
+
+    std::string signal = "SIGTERM";
+    bool all = false;
+    auto* kill = app.add_subcommand("kill", "send a signal to a container's init");
+    kill->add_flag("-a,--all", all, "signal every process of the container");
+    kill->add_option("id", id, "container id")->required();
+    kill->add_option("signal", signal, "signal name or number (default SIGTERM)");
+    kill->callback([&] { action = [&] { return cmd_kill(g, id, signal, all); }; });
+
+    std::vector<std::string> ids;
+    bool force = false;
+    auto* del = app.add_subcommand("delete", "delete containers and their state");
+    del->add_flag("-f,--force", force, "kill a running container first");
+    del->add_option("id", ids, "container ids")->required();
+    del->callback([&] { action = [&] { return cmd_delete(g, ids, force); }; });
+
+    return run_cli(app, argc, argv, [&] {
+        log::init("ctr-run", g.log_file, g.log_format == "json" ? log::Format::Json : log::Format::Text,
+                  g.debug);
+        return action();
+    });
+}

@@ -1,0 +1,227 @@
+#include "rootfs.hpp"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "error.hpp"
+#include "file.hpp"
+#include "mount.hpp"
+#include "options.hpp"
+#include "resolve.hpp"
+
+namespace ctr::rt {
+
+namespace {
+
+constexpr unsigned long kBindFlags = MS_BIND | MS_REC | MS_REMOUNT;
+
+// Re-resolves dest after a mount so the fd names the new mount, not the one under it.
+UniqueFd reopen(int rootfd, const std::string& dest)
+{
+    return mnt::open_in_root(rootfd, dest, O_PATH);
+}
+
+void apply_propagation(int rootfd, const std::string& dest, const mnt::MountOptions& o)
+{
+    if (o.propagation.empty())
+        return;
+    UniqueFd fd = reopen(rootfd, dest);
+    for (unsigned long p : o.propagation)
+        mnt::set_propagation(fd.get(), p, dest);
+}
+
+void mount_bind(int rootfd, const Mount& m, const mnt::MountOptions& o)
+{
+    UniqueFd src(::open(m.source.c_str(), O_PATH | O_CLOEXEC));
+    if (!src)
+        throw_errno("bind mount source " + m.source);
+    struct stat st;
+    if (::fstat(src.get(), &st) < 0)
+        throw_errno("stat " + m.source);
+    UniqueFd target = S_ISDIR(st.st_mode) ? mnt::mkdir_in_root(rootfd, m.destination)
+                                          : mnt::mkfile_in_root(rootfd, m.destination);
+    mnt::bind_fd(src.get(), target.get(), (o.flags & MS_REC) != 0, m.destination);
+    unsigned long extra = o.flags & ~kBindFlags;
+    if (extra)
+        mnt::remount_bind(reopen(rootfd, m.destination).get(), extra, m.destination);
+    apply_propagation(rootfd, m.destination, o);
+}
+
+// /proc and /sys must be real directories of the rootfs: a symlink there is how
+// runtimes have been tricked into mounting over host paths.
+UniqueFd special_target(int rootfd, const Mount& m)
+{
+    mnt::mkdir_in_root(rootfd, m.destination);
+    int fd = mnt::try_open_in_root(rootfd, m.destination, O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
+    if (fd < 0 && errno == ELOOP)
+        fail("mount {} on {}: the destination must not be a symlink", m.type, m.destination);
+    if (fd < 0)
+        throw_errno("open mount destination " + m.destination);
+    return UniqueFd(fd);
+}
+
+void mount_cgroup(int rootfd, const Spec& spec, const Mount& m, const mnt::MountOptions& o,
+                  const Cgroup& cgroup)
+{
+    unsigned long flags = o.flags & ~(MS_RDONLY | kBindFlags);
+    bool ro = (o.flags & MS_RDONLY) != 0;
+    UniqueFd target = mnt::mkdir_in_root(rootfd, m.destination);
+    bool cgroupns = spec.linux.find_namespace("cgroup") != nullptr;
+    if (cgroup.mode() == CgroupMode::V2 && cgroupns) {
+        // In its own cgroup namespace a fresh cgroup2 mount shows the container's cgroup as root.
+        mnt::mount_fs("cgroup2", "cgroup2", target.get(), o.flags & ~kBindFlags, "", m.destination);
+        return;
+    }
+    auto bind_dir = [&](const Cgroup::Dir& d, int at, const std::string& dest) {
+        UniqueFd src = open_or_throw(d.path(), O_PATH | O_DIRECTORY);
+        mnt::bind_fd(src.get(), at, false, dest);
+        mnt::remount_bind(reopen(rootfd, dest).get(), flags | (ro ? MS_RDONLY : 0), dest);
+    };
+    if (cgroup.mode() == CgroupMode::V2) {
+        bind_dir(cgroup.dirs().front(), target.get(), m.destination);
+        return;
+    }
+    // v1 and hybrid: a tmpfs holding one directory per hierarchy, each a bind of
+    // the container's own cgroup there.
+    mnt::mount_fs("tmpfs", "tmpfs", target.get(), flags, "mode=755", m.destination);
+    for (const auto& d : cgroup.dirs()) {
+        std::string dest = m.destination + "/" + d.name;
+        UniqueFd sub = mnt::mkdir_in_root(rootfd, dest);
+        bind_dir(d, sub.get(), dest);
+    }
+    if (ro) {
+        UniqueFd top = reopen(rootfd, m.destination);
+        if (::mount(nullptr, mnt::fd_path(top.get()).c_str(), nullptr, MS_REMOUNT | flags | MS_RDONLY,
+                    "mode=755") < 0)
+            throw_errno("remount " + m.destination + " read-only");
+    }
+}
+
+void mount_one(int rootfd, const Spec& spec, const Mount& m, const Cgroup& cgroup)
+{
+    mnt::MountOptions o = mnt::parse_mount_options(m.options);
+    if (m.type == "bind" || o.is_bind())
+        return mount_bind(rootfd, m, o);
+    if (m.type == "cgroup" || m.type == "cgroup2")
+        return mount_cgroup(rootfd, spec, m, o, cgroup);
+    bool special = m.type == "proc" || m.type == "sysfs";
+    UniqueFd target = special ? special_target(rootfd, m) : mnt::mkdir_in_root(rootfd, m.destination);
+    mnt::mount_fs(m.source, m.type, target.get(), o.flags & ~kBindFlags, o.data, m.destination);
+    apply_propagation(rootfd, m.destination, o);
+}
+
+bool has_mount(const Spec& spec, const std::string& dest, const char* type = nullptr)
+{
+    return std::any_of(spec.mounts.begin(), spec.mounts.end(), [&](const Mount& m) {
+        return m.destination == dest && (!type || m.type == type);
+    });
+}
+
+void make_devices(int rootfd, const Spec& spec)
+{
+    // A /dev of our own (tmpfs) gets the standard nodes; a bind of the host's is left alone.
+    bool own_dev = has_mount(spec, "/dev") && !has_mount(spec, "/dev", "bind");
+    if (own_dev) {
+        for (const auto& dev : mnt::default_devices())
+            mnt::create_device(rootfd, dev);
+        mnt::create_dev_symlinks(rootfd);
+        if (has_mount(spec, "/dev/pts", "devpts")) {
+            UniqueFd dev = mnt::mkdir_in_root(rootfd, "/dev");
+            ::unlinkat(dev.get(), "ptmx", 0);
+            if (::symlinkat("pts/ptmx", dev.get(), "ptmx") < 0)
+                throw_errno("symlink /dev/ptmx");
+        }
+    }
+    for (const auto& dev : spec.linux.devices)
+        mnt::create_device(rootfd, dev);
+}
+
+} // namespace
+
+void prepare_rootfs(const Spec& spec, const Cgroup& cgroup)
+{
+    unsigned long prop = MS_SLAVE | MS_REC;
+    if (!spec.linux.rootfs_propagation.empty())
+        prop = mnt::parse_propagation(spec.linux.rootfs_propagation) | MS_REC;
+    if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+        throw_errno("set propagation of /");
+    // pivot_root needs the rootfs to be a mount point.
+    if (::mount(spec.root_path.c_str(), spec.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
+        throw_errno("bind mount rootfs " + spec.root_path);
+    UniqueFd rootfd = open_or_throw(spec.root_path, O_PATH | O_DIRECTORY);
+    for (const auto& m : spec.mounts)
+        mount_one(rootfd.get(), spec, m, cgroup);
+    make_devices(rootfd.get(), spec);
+}
+
+void enter_rootfs(const Spec& spec, bool no_pivot)
+{
+    if (no_pivot)
+        mnt::move_root_to(spec.root_path);
+    else
+        mnt::pivot_root_to(spec.root_path);
+}
+
+void write_sysctls(const Spec& spec)
+{
+    for (const auto& [key, value] : spec.linux.sysctl) {
+        std::string path = "/proc/sys/" + key;
+        std::replace(path.begin() + 10, path.end(), '.', '/');
+        try {
+            write_existing_file(path, value);
+        } catch (const Error& e) {
+            throw Error("linux.sysctl: set " + key + "=" + value, e.err());
+        }
+    }
+}
+
+void bind_console(int pty_slave)
+{
+    UniqueFd root = open_or_throw("/", O_PATH | O_DIRECTORY);
+    UniqueFd console = mnt::mkfile_in_root(root.get(), "/dev/console", 0600);
+    mnt::bind_fd(pty_slave, console.get(), false, "/dev/console");
+}
+
+void finish_rootfs(const Spec& spec)
+{
+    UniqueFd root = open_or_throw("/", O_PATH | O_DIRECTORY);
+    for (const auto& path : spec.linux.masked_paths) {
+        int raw = mnt::try_open_in_root(root.get(), path, O_PATH);
+        if (raw < 0 && errno == ENOENT)
+            continue;
+        if (raw < 0)
+            throw_errno("linux.maskedPaths: open " + path);
+        UniqueFd fd(raw);
+        struct stat st;
+        if (::fstat(fd.get(), &st) < 0)
+            throw_errno("stat " + path);
+        if (S_ISDIR(st.st_mode)) {
+            mnt::mount_fs("tmpfs", "tmpfs", fd.get(), MS_RDONLY, "mode=0555", path);
+        } else {
+            UniqueFd null = mnt::open_in_root(root.get(), "/dev/null", O_PATH);
+            mnt::bind_fd(null.get(), fd.get(), false, path);
+        }
+    }
+    for (const auto& path : spec.linux.readonly_paths) {
+        int raw = mnt::try_open_in_root(root.get(), path, O_PATH);
+        if (raw < 0 && errno == ENOENT)
+            continue;
+        if (raw < 0)
+            throw_errno("linux.readonlyPaths: open " + path);
+        UniqueFd fd(raw);
+        mnt::bind_fd(fd.get(), fd.get(), true, path);
+        mnt::remount_bind(reopen(root.get(), path).get(), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          path);
+    }
+    if (spec.root_readonly)
+        mnt::remount_bind(reopen(root.get(), "/").get(), MS_RDONLY, "/");
+    if (!spec.linux.rootfs_propagation.empty())
+        mnt::set_propagation(root.get(), mnt::parse_propagation(spec.linux.rootfs_propagation), "/");
+}
+
+} // namespace ctr::rt

@@ -1,0 +1,123 @@
+// The OCI runtime-spec config.json of a Linux container, parsed into typed
+// structs. Every field ctr-run reads is checked here, before anything is
+// created; fields it does not implement yet are refused by name.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "devices.hpp"
+#include "json_view.hpp"
+
+namespace ctr::rt {
+
+struct User {
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::optional<mode_t> umask;
+    std::vector<gid_t> additional_gids;
+};
+
+struct Rlimit {
+    std::string type;  // "RLIMIT_NOFILE"
+    int resource = 0;
+    uint64_t soft = 0;
+    uint64_t hard = 0;
+};
+
+struct Capabilities {
+    std::vector<std::string> bounding, effective, inheritable, permitted, ambient;
+};
+
+struct ConsoleSize {
+    unsigned short height = 0;
+    unsigned short width = 0;
+};
+
+struct Process {
+    bool terminal = false;
+    std::optional<ConsoleSize> console_size;
+    User user;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string cwd = "/";
+    std::optional<Capabilities> capabilities;
+    std::vector<Rlimit> rlimits;
+    bool no_new_privileges = false;
+    std::optional<int> oom_score_adj;
+};
+
+struct Mount {
+    std::string destination;
+    std::string type;
+    std::string source;  // absolute for binds (relative ones are taken from the bundle)
+    std::vector<std::string> options;
+};
+
+struct Hook {
+    std::string path;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::optional<int> timeout;  // seconds
+};
+
+struct Hooks {
+    std::vector<Hook> prestart, create_runtime, create_container, start_container, poststart,
+        poststop;
+};
+
+struct Namespace {
+    std::string type;  // "pid", "network", "mount", "ipc", "uts", "cgroup"
+    std::string path;  // join this one instead of creating a new one
+};
+
+struct DeviceRule {
+    bool allow = false;
+    char type = 'a';               // 'a', 'c', 'b'
+    std::optional<int64_t> major;  // nullopt is "*"
+    std::optional<int64_t> minor;
+    std::string access = "rwm";
+};
+
+struct Linux {
+    std::vector<Namespace> namespaces;
+    std::vector<mnt::DeviceNode> devices;
+    std::vector<DeviceRule> device_rules;
+    std::string cgroups_path;
+    std::map<std::string, std::string> sysctl;
+    std::vector<std::string> masked_paths;
+    std::vector<std::string> readonly_paths;
+    std::string rootfs_propagation;
+
+    const Namespace* find_namespace(const std::string& type) const;
+};
+
+struct Spec {
+    std::string oci_version;
+    std::string bundle;  // absolute
+    Process process;
+    std::string root_path;  // absolute
+    bool root_readonly = false;
+    std::string hostname;
+    std::optional<std::string> domainname;
+    std::vector<Mount> mounts;
+    Hooks hooks;
+    Json hooks_json = Json::object();  // as written, kept in the state for poststart/poststop
+    std::map<std::string, std::string> annotations;
+    Linux linux;
+};
+
+// Parses a config.json document; relative paths are taken from bundle (absolute).
+Spec parse_spec(const Json& doc, const std::string& bundle);
+// Reads BUNDLE/config.json.
+Spec load_spec(const std::string& bundle);
+
+Hook parse_hook(const JsonView& v);
+Hooks parse_hooks(const JsonView& v);
+
+} // namespace ctr::rt

@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include "error.hpp"
+#include "spec.hpp"
+#include "spec_default.hpp"
+
+using namespace ctr;
+using namespace ctr::rt;
+
+namespace {
+
+Spec parse(Json j) { return parse_spec(j, "/b"); }
+
+Json minimal()
+{
+    Json j = default_spec();
+    j["process"]["terminal"] = false;
+    return j;
+}
+
+} // namespace
+
+TEST_CASE("the default spec parses, with paths taken from the bundle")
+{
+    Spec s = parse(default_spec());
+    CHECK(s.root_path == "/b/rootfs");
+    CHECK(s.root_readonly);
+    CHECK(s.process.args == std::vector<std::string>{"sh"});
+    CHECK(s.process.rlimits.size() == 1);
+    CHECK(s.process.capabilities->bounding.size() == 3);
+    CHECK(s.linux.find_namespace("pid") != nullptr);
+    CHECK(s.linux.device_rules.size() == 1);
+    CHECK_FALSE(s.linux.device_rules[0].allow);
+    CHECK(s.mounts.size() == 7);
+}
+
+TEST_CASE("wrong types are errors naming the field")
+{
+    Json j = minimal();
+    j["process"]["args"] = "sh";
+    CHECK_THROWS_WITH(parse(j), "process.args: expected an array of strings");
+    j = minimal();
+    j["process"]["user"]["uid"] = "root";
+    CHECK_THROWS_WITH(parse(j), "process.user.uid: expected a non-negative integer");
+    j = minimal();
+    j["mounts"][0]["destination"] = 3;
+    CHECK_THROWS_WITH(parse(j), "mounts[0].destination: expected a string");
+    j = minimal();
+    j.erase("process");
+    CHECK_THROWS_WITH(parse(j), "process: required field is missing");
+    j = minimal();
+    j["process"]["rlimits"][0]["type"] = "RLIMIT_BOGUS";
+    CHECK_THROWS_WITH(parse(j), "process.rlimits[0].type: unknown rlimit type RLIMIT_BOGUS");
+}
+
+TEST_CASE("fields not implemented yet are refused by name")
+{
+    Json j = minimal();
+    j["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"}};
+    CHECK_THROWS_WITH(parse(j), "linux.seccomp: not supported by ctr-run yet");
+    j = minimal();
+    j["linux"]["resources"]["memory"] = {{"limit", 1000000}};
+    CHECK_THROWS_WITH(parse(j), "linux.resources.memory: not supported by ctr-run yet");
+    j = minimal();
+    j["linux"]["namespaces"].push_back({{"type", "user"}});
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("user namespaces are not supported"));
+    // An empty object asks for nothing and is accepted.
+    j = minimal();
+    j["linux"]["seccomp"] = Json::object();
+    CHECK_NOTHROW(parse(j));
+}
+
+TEST_CASE("semantic checks")
+{
+    Json j = minimal();
+    j["process"]["cwd"] = "relative";
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("process.cwd: must be an absolute path"));
+    j = minimal();
+    j["linux"]["namespaces"] = Json::array({{{"type", "pid"}}});
+    CHECK_THROWS_WITH(parse(j), "linux.namespaces: a mount namespace is required");
+    j = minimal();
+    j["linux"]["namespaces"].push_back({{"type", "pid"}});
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("pid namespace given twice"));
+    j = minimal();
+    j["mounts"].push_back({{"destination", "/x"}, {"source", "rel"}, {"options", {"rbind"}}});
+    CHECK(parse(j).mounts.back().source == "/b/rel");
+    j = minimal();
+    j["process"]["rlimits"][0]["soft"] = 2048;
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("soft limit 2048 is above hard limit 1024"));
+}
+
+TEST_CASE("hooks keep their raw form for later stages")
+{
+    Json j = minimal();
+    j["hooks"]["poststop"] = Json::array({{{"path", "/bin/true"}, {"timeout", 3}}});
+    Spec s = parse(j);
+    REQUIRE(s.hooks.poststop.size() == 1);
+    CHECK(*s.hooks.poststop[0].timeout == 3);
+    Hooks again = parse_hooks(JsonView(s.hooks_json, "hooks"));
+    CHECK(again.poststop[0].path == "/bin/true");
+    j["hooks"]["prestart"] = Json::array({{{"path", "relative"}}});
+    CHECK_THROWS_WITH(parse(j), "hooks.prestart[0].path: must be an absolute path");
+}
+
+TEST_CASE("the rootless spec asks for a user namespace")
+{
+    Json j = rootless_spec(1000, 1000);
+    CHECK(j["linux"]["uidMappings"][0]["hostID"] == 1000);
+    CHECK_FALSE(j["linux"].contains("resources"));
+}

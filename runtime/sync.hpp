@@ -1,0 +1,54 @@
+// Typed, staged messages between ctr-run and the container's init over a
+// SOCK_SEQPACKET socketpair. Errors raised in init travel back as messages
+// and are reported by the parent like its own.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "error.hpp"
+#include "fd.hpp"
+
+namespace ctr::rt {
+
+enum class Msg : uint32_t {
+    CgroupJoined = 1,  // parent -> init: you are in the container's cgroup, go on
+    CreateHooks,       // init -> parent: mounts are ready, run prestart/createRuntime hooks
+    HooksDone,         // parent -> init
+    Pty,               // init -> parent: the pty master, as SCM_RIGHTS
+    Created,           // init -> parent: set up, now waiting on exec.fifo
+    Failed,            // init -> parent: errno + what failed
+};
+
+const char* msg_name(Msg m);
+
+struct Message {
+    Msg type{};
+    int err = 0;
+    std::string text;
+    UniqueFd fd;
+};
+
+class SyncSocket {
+public:
+    SyncSocket() = default;
+    explicit SyncSocket(UniqueFd fd) : fd_(std::move(fd)) {}
+
+    // A connected pair: [0] for the parent, [1] for init.
+    static std::pair<SyncSocket, SyncSocket> pair();
+
+    int fd() const { return fd_.get(); }
+    void close() { fd_.reset(); }
+
+    void send(Msg type, const std::string& text = "", int err = 0, int fd = -1) const;
+    void send_error(const Error& e) const { send(Msg::Failed, e.context(), e.err()); }
+    // Throws when the peer hung up (a closed socket reads as EOF).
+    Message recv() const;
+    // Receives and checks the type; a Failed message is rethrown as its Error.
+    Message expect(Msg type) const;
+
+private:
+    UniqueFd fd_;
+};
+
+} // namespace ctr::rt
