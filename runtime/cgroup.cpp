@@ -11,6 +11,7 @@
 
 #include "error.hpp"
 #include "file.hpp"
+#include "mountinfo.hpp"
 
 namespace ctr::rt {
 
@@ -23,21 +24,6 @@ std::vector<std::string> split(const std::string& s, char sep)
     std::string item;
     while (std::getline(in, item, sep))
         out.push_back(item);
-    return out;
-}
-
-// mountinfo escapes space, tab, newline and backslash as "\NNN" (octal).
-std::string unescape(const std::string& s)
-{
-    std::string out;
-    for (size_t i = 0; i < s.size(); i++) {
-        if (s[i] == '\\' && i + 3 < s.size()) {
-            out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
-            i += 3;
-        } else {
-            out += s[i];
-        }
-    }
     return out;
 }
 
@@ -83,26 +69,15 @@ std::vector<CgroupHierarchy> discover_cgroup_hierarchies(const std::string& moun
 {
     std::vector<CgroupHierarchy> out;
     std::set<std::string> seen;
-    std::istringstream in(mountinfo);
-    std::string line;
-    while (std::getline(in, line)) {
-        // id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-        auto dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        auto left = split(line.substr(0, dash), ' ');
-        auto right = split(line.substr(dash + 3), ' ');
-        if (left.size() < 5 || right.size() < 3)
-            continue;
-        const std::string& fstype = right[0];
-        if (fstype != "cgroup" && fstype != "cgroup2")
+    for (const auto& m : mnt::parse_mountinfo(mountinfo)) {
+        if (m.fstype != "cgroup" && m.fstype != "cgroup2")
             continue;
         CgroupHierarchy h;
-        h.mountpoint = unescape(left[4]);
+        h.mountpoint = m.mountpoint;
         h.name = h.mountpoint.substr(h.mountpoint.rfind('/') + 1);
-        h.v2 = fstype == "cgroup2";
+        h.v2 = m.fstype == "cgroup2";
         if (!h.v2)
-            for (const auto& opt : split(right[2], ','))
+            for (const auto& opt : split(m.super_options, ','))
                 if (!is_cgroup_knob(opt))
                     h.controllers.push_back(opt);
         std::string key = h.v2 ? "cgroup2" : "";

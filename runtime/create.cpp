@@ -181,8 +181,10 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     validate_id(opts.id);
     std::string bundle = absolute_dir(opts.bundle);
     Spec spec = load_spec(bundle);
+    log::debug(fmt::format("create {}: bundle {}", opts.id, bundle));
     check_options(spec, opts);
     Cgroup cgroup = Cgroup::plan(spec.linux.cgroups_path, opts.id);
+    log::debug(fmt::format("create {}: cgroup {}", opts.id, cgroup.to_json().dump()));
     NamespacePlan ns = plan_namespaces(spec);
     UniqueFd console;
     if (!opts.console_socket.empty())
@@ -218,6 +220,7 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
         run_init(args);
     }
     init_sock.close();
+    log::debug(fmt::format("create {}: init is pid {}", opts.id, pid));
     Created out;
     out.pidfd = pidfd_open(pid);
     ScopeGuard kill_init([&] {
@@ -248,6 +251,7 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     serve_init(parent_sock, spec, state_json, console.get(), out);
 
     store.save(st);
+    log::debug(fmt::format("create {}: created, init waits on exec.fifo", opts.id));
     if (!opts.pid_file.empty())
         write_file_atomic(opts.pid_file, std::to_string(pid));
     kill_init.dismiss();

@@ -99,6 +99,7 @@ void start_container(const StateStore& store, const ContainerState& st)
     if (s != Status::Created)
         fail("cannot start container \"{}\": it is {}", st.id, status_name(s));
     release_init(store, st);
+    log::debug(fmt::format("start {}: init released", st.id));
     run_hooks_warn(stored_hooks(st).poststart, "poststart", st.oci(Status::Running).dump());
 }
 

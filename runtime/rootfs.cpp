@@ -11,6 +11,7 @@
 #include "error.hpp"
 #include "file.hpp"
 #include "mount.hpp"
+#include "mountinfo.hpp"
 #include "options.hpp"
 #include "resolve.hpp"
 
@@ -143,13 +144,24 @@ void make_devices(int rootfd, const Spec& spec)
 
 } // namespace
 
+// pivot_root refuses a new root whose parent mount is shared; making that
+// parent private also keeps the rootfs bind from propagating anywhere.
+void make_rootfs_parent_private(const std::string& rootfs)
+{
+    mnt::MountEntry parent = mnt::mount_containing(mnt::read_mountinfo(), rootfs);
+    if (parent.shared() && ::mount(nullptr, parent.mountpoint.c_str(), nullptr, MS_PRIVATE, nullptr) < 0)
+        throw_errno("make " + parent.mountpoint + " private");
+}
+
 void prepare_rootfs(const Spec& spec, const Cgroup& cgroup)
 {
+    // Slave by default: host mounts still reach the container, nothing flows back.
     unsigned long prop = MS_SLAVE | MS_REC;
     if (!spec.linux.rootfs_propagation.empty())
-        prop = mnt::parse_propagation(spec.linux.rootfs_propagation) | MS_REC;
+        prop = mnt::parse_propagation(spec.linux.rootfs_propagation);
     if (::mount(nullptr, "/", nullptr, prop, nullptr) < 0)
         throw_errno("set propagation of /");
+    make_rootfs_parent_private(spec.root_path);
     // pivot_root needs the rootfs to be a mount point.
     if (::mount(spec.root_path.c_str(), spec.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw_errno("bind mount rootfs " + spec.root_path);
@@ -157,6 +169,8 @@ void prepare_rootfs(const Spec& spec, const Cgroup& cgroup)
     for (const auto& m : spec.mounts)
         mount_one(rootfd.get(), spec, m, cgroup);
     make_devices(rootfd.get(), spec);
+    // Like runc, a missing process.cwd is created (while the root is still writable).
+    mnt::mkdir_in_root(rootfd.get(), spec.process.cwd);
 }
 
 void enter_rootfs(const Spec& spec, bool no_pivot)
