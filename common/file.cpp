@@ -46,6 +46,14 @@ std::string read_file_at(int dirfd, const std::string& path)
     return read_fd(fd.get(), path);
 }
 
+std::optional<std::string> try_read_file(const std::string& path)
+{
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        return std::nullopt;
+    return read_fd(fd.get(), path);
+}
+
 void write_all(int fd, std::string_view data, const std::string& name)
 {
     while (!data.empty()) {
@@ -64,14 +72,14 @@ void write_existing_file(const std::string& path, std::string_view data)
     write_all(fd.get(), data, path);
 }
 
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode)
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool durable)
 {
     std::string tmp = path + ".tmp." + std::to_string(::getpid());
     {
         UniqueFd fd = open_or_throw(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
         try {
             write_all(fd.get(), data, tmp);
-            if (::fsync(fd.get()) < 0)
+            if (durable && ::fsync(fd.get()) < 0)
                 throw_errno("fsync " + tmp);
         } catch (...) {
             ::unlink(tmp.c_str());

@@ -1,6 +1,7 @@
 // Small file helpers with ctr::Error on failure.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -14,6 +15,9 @@ UniqueFd openat_or_throw(int dirfd, const std::string& path, int flags, mode_t m
 std::string read_fd(int fd, const std::string& name);
 std::string read_file(const std::string& path);
 std::string read_file_at(int dirfd, const std::string& path);
+// For files whose absence is an answer, not an error (/proc/PID/...): no
+// exception on the normal path, where a throw would cost more than the read.
+std::optional<std::string> try_read_file(const std::string& path);
 
 // Writes all of data to fd (retries short writes and EINTR).
 void write_all(int fd, std::string_view data, const std::string& name);
@@ -21,8 +25,11 @@ void write_all(int fd, std::string_view data, const std::string& name);
 // Opens an existing file for writing and writes data (for /proc and cgroup files).
 void write_existing_file(const std::string& path, std::string_view data);
 
-// Writes to a temporary name in the same directory, fsyncs, renames into place.
-void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// Writes to a temporary name in the same directory, renames into place;
+// fsyncs first when durable (not for runtime state on tmpfs, which a reboot
+// clears anyway).
+void write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644,
+                       bool durable = true);
 
 // mkdir -p; existing directories are fine.
 void mkdir_all(const std::string& path, mode_t mode = 0755);

@@ -17,12 +17,10 @@ namespace ctr {
 
 std::optional<ProcStat> read_proc_stat(pid_t pid)
 {
-    std::string text;
-    try {
-        text = read_file("/proc/" + std::to_string(pid) + "/stat");
-    } catch (const Error&) {
+    auto read = try_read_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!read)
         return std::nullopt;
-    }
+    const std::string& text = *read;
     // The command name (field 2) may contain spaces and parentheses: parse after the last ')'.
     auto close = text.rfind(')');
     if (close == std::string::npos)
@@ -53,6 +51,18 @@ UniqueFd pidfd_open(pid_t pid)
     if (fd < 0)
         throw_errno("pidfd_open " + std::to_string(pid));
     return UniqueFd(fd);
+}
+
+UniqueFd pidfd_open_alive(pid_t pid, uint64_t start_time)
+{
+    if (pid <= 0)
+        return UniqueFd();
+    UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!fd && errno != ESRCH)
+        throw_errno("pidfd_open " + std::to_string(pid));
+    if (!fd || !process_alive(pid, start_time))
+        return UniqueFd();
+    return fd;
 }
 
 int pidfd_send_signal(int pidfd, int sig)

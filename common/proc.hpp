@@ -23,6 +23,9 @@ std::optional<ProcStat> read_proc_stat(pid_t pid);
 bool process_alive(pid_t pid, uint64_t start_time);
 
 UniqueFd pidfd_open(pid_t pid);  // throws on failure
+// A pidfd of the process pid that started at start_time, or an empty fd when
+// that process has exited (the pidfd then pins it against pid reuse).
+UniqueFd pidfd_open_alive(pid_t pid, uint64_t start_time);
 int pidfd_send_signal(int pidfd, int sig);  // returns -1 and errno on failure
 
 // Waits until the process behind pidfd has exited; false on timeout.

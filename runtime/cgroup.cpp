@@ -219,17 +219,15 @@ std::vector<pid_t> Cgroup::pids() const
     std::vector<pid_t> out;
     if (dirs_.empty())
         return out;
-    // Any hierarchy holds every task of the container; prefer a v1 one with the
-    // pids or freezer controller, which every container joins.
-    std::string text;
-    try {
-        text = read_file(dirs_.front().path() + "/cgroup.procs");
-    } catch (const Error& e) {
-        if (e.err() == ENOENT)
+    // Every hierarchy holds every task of the container: the first will do.
+    std::string path = dirs_.front().path() + "/cgroup.procs";
+    auto text = try_read_file(path);
+    if (!text) {
+        if (errno == ENOENT)
             return out;
-        throw;
+        throw_errno("read " + path);
     }
-    std::istringstream in(text);
+    std::istringstream in(*text);
     pid_t pid;
     while (in >> pid)
         out.push_back(pid);

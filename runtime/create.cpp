@@ -247,13 +247,20 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
 
     cgroup.join(pid);
     std::string state_json = st.oci(Status::Creating).dump();
-    parent_sock.send(Msg::CgroupJoined, state_json);
+    try {
+        parent_sock.send(Msg::CgroupJoined, state_json);
+    } catch (const Error&) {
+        // Init may have failed already (its mounts run while we join the
+        // cgroup): its reason is queued on the socket and is the error to report.
+        parent_sock.recv_error();
+        throw;
+    }
     serve_init(parent_sock, spec, state_json, console.get(), out);
 
     store.save(st);
     log::debug(fmt::format("create {}: created, init waits on exec.fifo", opts.id));
     if (!opts.pid_file.empty())
-        write_file_atomic(opts.pid_file, std::to_string(pid));
+        write_file_atomic(opts.pid_file, std::to_string(pid), 0644, false);
     kill_init.dismiss();
     remove_cgroup.dismiss();
     remove_state.dismiss();

@@ -18,6 +18,7 @@
 #include "error.hpp"
 #include "file.hpp"
 #include "hooks.hpp"
+#include "json_view.hpp"
 #include "log.hpp"
 #include "rootfs.hpp"
 
@@ -32,8 +33,6 @@ void join_namespaces(const InitArgs& a)
     for (const auto& [fd, type] : a.join)
         if (::setns(fd, type) < 0)
             throw_errno("linux.namespaces: join namespace");
-    if (a.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0)
-        throw_errno("linux.namespaces: new cgroup namespace");
 }
 
 void set_names(const Spec& spec)
@@ -120,14 +119,25 @@ void seal_fds(int preserve_fds)
     }
 }
 
-// Blocks until `ctr-run start` opens exec.fifo for reading.
-void wait_for_start(int state_dir)
+// Blocks until `ctr-run start` opens exec.fifo for reading. The fifo stays
+// open (close-on-exec): start reads until EOF, which comes when execve has
+// succeeded, or finds the error text written there when it has not.
+UniqueFd wait_for_start(int state_dir)
 {
     UniqueFd fifo(::openat(state_dir, "exec.fifo", O_WRONLY | O_CLOEXEC));
     if (!fifo)
         throw_errno("open exec.fifo");
     if (::write(fifo.get(), "0", 1) != 1)
         throw_errno("write exec.fifo");
+    return fifo;
+}
+
+// Hooks run inside the container see the pid as the container sees it, as runc does.
+std::string state_seen_inside(const std::string& state_json)
+{
+    Json state = Json::parse(state_json);
+    state["pid"] = ::getpid();
+    return state.dump();
 }
 
 std::vector<char*> c_strings(std::vector<std::string>& v)
@@ -143,13 +153,17 @@ std::vector<char*> c_strings(std::vector<std::string>& v)
 std::string setup(InitArgs& a, std::string& state_json)
 {
     const Spec& spec = *a.spec;
-    state_json = a.sync.expect(Msg::CgroupJoined).text;
     join_namespaces(a);
     if (::setsid() < 0)
         throw_errno("setsid");
     ::umask(022);
     set_names(spec);
+    // Mounts do not need the cgroup: they overlap with the parent's cgroup
+    // join, whose first write can wait out an RCU grace period on v1.
     prepare_rootfs(spec, *a.cgroup);
+    state_json = state_seen_inside(a.sync.expect(Msg::CgroupJoined).text);
+    if (a.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0)
+        throw_errno("linux.namespaces: new cgroup namespace");
     if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
         a.sync.send(Msg::CreateHooks);
         a.sync.expect(Msg::HooksDone);
@@ -210,6 +224,7 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
 void run_init(InitArgs& a)
 {
     bool created = false;
+    UniqueFd fifo;
     try {
         // Until create returns, init must not outlive a ctr-run that died.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -219,7 +234,7 @@ void run_init(InitArgs& a)
         a.sync.send(Msg::Created);
         created = true;
         a.sync.close();
-        wait_for_start(a.state_dir);
+        fifo = wait_for_start(a.state_dir);
         run_hooks(a.spec->hooks.start_container, "startContainer", state_json);
         std::vector<std::string> args = a.spec->process.args;
         std::vector<std::string> env = a.spec->process.env;
@@ -236,6 +251,8 @@ void run_init(InitArgs& a)
             _exit(1);
         }
         log::error(e.what());
+        if (fifo)
+            write_all(fifo.get(), e.what(), "exec.fifo");
         _exit(127);
     } catch (const std::exception& e) {
         if (!created) {

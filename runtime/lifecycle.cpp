@@ -24,6 +24,10 @@ constexpr int kKillTimeoutMs = 10000;
 // Consumes init's byte from exec.fifo: init then goes on to exec the process.
 void release_init(const StateStore& store, const ContainerState& st)
 {
+    // Pin init first: once the fifo is open it may run its process and exit at once.
+    UniqueFd pidfd = pidfd_open_alive(st.pid, st.start_time);
+    if (!pidfd)
+        fail("cannot start container \"{}\": its init process has exited", st.id);
     std::string fifo_path = store.fifo(st.id);
     UniqueFd fifo(::open(fifo_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (!fifo) {
@@ -31,9 +35,6 @@ void release_init(const StateStore& store, const ContainerState& st)
             fail("cannot start container \"{}\": it has already been started", st.id);
         throw_errno("open " + fifo_path);
     }
-    UniqueFd pidfd = pidfd_open(st.pid);
-    if (!process_alive(st.pid, st.start_time))
-        fail("cannot start container \"{}\": its init process has exited", st.id);
     struct pollfd fds[2] = {{fifo.get(), POLLIN, 0}, {pidfd.get(), POLLIN, 0}};
     for (;;) {
         int n = ::poll(fds, 2, -1);
@@ -51,6 +52,12 @@ void release_init(const StateStore& store, const ContainerState& st)
     if (got != 1)
         fail("cannot start container \"{}\": it was started by someone else", st.id);
     ::unlink(fifo_path.c_str());
+    // Init holds the fifo open until its execve: EOF means the process runs,
+    // text means startContainer hooks or exec failed.
+    ::fcntl(fifo.get(), F_SETFL, ::fcntl(fifo.get(), F_GETFL) & ~O_NONBLOCK);
+    std::string error = read_fd(fifo.get(), fifo_path);
+    if (!error.empty())
+        fail("cannot start container \"{}\": {}", st.id, error);
 }
 
 Hooks stored_hooks(const ContainerState& st)
@@ -67,17 +74,13 @@ void signal_cgroup(const ContainerState& st, int sig)
 
 // SIGKILL everything of the container and wait until init is gone and the
 // cgroup is empty.
-void kill_all_and_wait(const StateStore& store, const ContainerState& st)
+void kill_all_and_wait(const ContainerState& st)
 {
-    if (process_alive(st.pid, st.start_time)) {
-        UniqueFd pidfd = pidfd_open(st.pid);
-        if (process_alive(st.pid, st.start_time)) {
-            pidfd_send_signal(pidfd.get(), SIGKILL);
-            if (!pidfd_wait_exit(pidfd.get(), kKillTimeoutMs))
-                fail("container \"{}\": init {} did not exit after SIGKILL", st.id, st.pid);
-        }
+    if (UniqueFd pidfd = pidfd_open_alive(st.pid, st.start_time)) {
+        pidfd_send_signal(pidfd.get(), SIGKILL);
+        if (!pidfd_wait_exit(pidfd.get(), kKillTimeoutMs))
+            fail("container \"{}\": init {} did not exit after SIGKILL", st.id, st.pid);
     }
-    (void)store;
     // Without a pid namespace of its own, init's death does not take the rest along.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kKillTimeoutMs);
     for (int round = 0;; round++) {
@@ -112,9 +115,9 @@ void kill_container(const StateStore& store, const std::string& id, int sig, boo
         signal_cgroup(st, sig);
         return;
     }
-    UniqueFd pidfd = pidfd_open(st.pid);
-    // The pidfd pins the process: check it is still the container's init, then signal.
-    if (!process_alive(st.pid, st.start_time))
+    // The pidfd pins the process: it is still the container's init when signalled.
+    UniqueFd pidfd = pidfd_open_alive(st.pid, st.start_time);
+    if (!pidfd)
         fail("cannot kill container \"{}\": it is not running", id);
     if (pidfd_send_signal(pidfd.get(), sig) < 0)
         throw_errno(fmt::format("kill container \"{}\" with {}", id, signal_name(sig)));
@@ -134,7 +137,7 @@ void delete_container(const StateStore& store, const std::string& id, bool force
     Status s = store.status(st);
     if (s == Status::Running && !force)
         fail("cannot delete container \"{}\": it is running (stop it first or use --force)", id);
-    kill_all_and_wait(store, st);
+    kill_all_and_wait(st);
     st.cgroup.destroy();
     run_hooks_warn(stored_hooks(st).poststop, "poststop", st.oci(Status::Stopped).dump());
     store.remove(id);

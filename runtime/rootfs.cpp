@@ -66,18 +66,14 @@ UniqueFd special_target(int rootfd, const Mount& m)
     return UniqueFd(fd);
 }
 
-void mount_cgroup(int rootfd, const Spec& spec, const Mount& m, const mnt::MountOptions& o,
-                  const Cgroup& cgroup)
+void mount_cgroup(int rootfd, const Mount& m, const mnt::MountOptions& o, const Cgroup& cgroup)
 {
     unsigned long flags = o.flags & ~(MS_RDONLY | kBindFlags);
     bool ro = (o.flags & MS_RDONLY) != 0;
     UniqueFd target = mnt::mkdir_in_root(rootfd, m.destination);
-    bool cgroupns = spec.linux.find_namespace("cgroup") != nullptr;
-    if (cgroup.mode() == CgroupMode::V2 && cgroupns) {
-        // In its own cgroup namespace a fresh cgroup2 mount shows the container's cgroup as root.
-        mnt::mount_fs("cgroup2", "cgroup2", target.get(), o.flags & ~kBindFlags, "", m.destination);
-        return;
-    }
+    // Binds of the container's own cgroup directories, never a fresh cgroup
+    // mount: the view is the same with or without a cgroup namespace, and it
+    // does not depend on init having joined the cgroup yet.
     auto bind_dir = [&](const Cgroup::Dir& d, int at, const std::string& dest) {
         UniqueFd src = open_or_throw(d.path(), O_PATH | O_DIRECTORY);
         mnt::bind_fd(src.get(), at, false, dest);
@@ -103,13 +99,13 @@ void mount_cgroup(int rootfd, const Spec& spec, const Mount& m, const mnt::Mount
     }
 }
 
-void mount_one(int rootfd, const Spec& spec, const Mount& m, const Cgroup& cgroup)
+void mount_one(int rootfd, const Mount& m, const Cgroup& cgroup)
 {
     mnt::MountOptions o = mnt::parse_mount_options(m.options);
     if (m.type == "bind" || o.is_bind())
         return mount_bind(rootfd, m, o);
     if (m.type == "cgroup" || m.type == "cgroup2")
-        return mount_cgroup(rootfd, spec, m, o, cgroup);
+        return mount_cgroup(rootfd, m, o, cgroup);
     bool special = m.type == "proc" || m.type == "sysfs";
     UniqueFd target = special ? special_target(rootfd, m) : mnt::mkdir_in_root(rootfd, m.destination);
     mnt::mount_fs(m.source, m.type, target.get(), o.flags & ~kBindFlags, o.data, m.destination);
@@ -167,7 +163,7 @@ void prepare_rootfs(const Spec& spec, const Cgroup& cgroup)
         throw_errno("bind mount rootfs " + spec.root_path);
     UniqueFd rootfd = open_or_throw(spec.root_path, O_PATH | O_DIRECTORY);
     for (const auto& m : spec.mounts)
-        mount_one(rootfd.get(), spec, m, cgroup);
+        mount_one(rootfd.get(), m, cgroup);
     make_devices(rootfd.get(), spec);
     // Like runc, a missing process.cwd is created (while the root is still writable).
     mnt::mkdir_in_root(rootfd.get(), spec.process.cwd);

@@ -78,7 +78,7 @@ void StateStore::save(const ContainerState& st) const
         {"cgroup", st.cgroup.to_json()},
         {"own_pid_ns", st.own_pid_ns},
     };
-    write_file_atomic(dir(st.id) + "/state.json", j.dump(), 0600);
+    write_file_atomic(dir(st.id) + "/state.json", j.dump(), 0600, false);
 }
 
 ContainerState StateStore::load(const std::string& id) const

@@ -77,4 +77,18 @@ Message SyncSocket::expect(Msg type) const
     return m;
 }
 
+void SyncSocket::recv_error() const
+{
+    for (;;) {
+        Message m;
+        try {
+            m = recv();
+        } catch (const Error&) {
+            return;  // EOF: nothing was left
+        }
+        if (m.type == Msg::Failed)
+            throw Error(m.text, m.err);
+    }
+}
+
 } // namespace ctr::rt

@@ -46,6 +46,8 @@ public:
     Message recv() const;
     // Receives and checks the type; a Failed message is rethrown as its Error.
     Message expect(Msg type) const;
+    // After the peer hung up: rethrows the Failed message it left, if any.
+    void recv_error() const;
 
 private:
     UniqueFd fd_;
