@@ -119,7 +119,10 @@ make_bundle() {
 	done
 	(cd "$bundle" && runc spec)
 	if command -v jq >/dev/null; then
-		jq '.process.terminal = false | .process.args = ["/bin/true"]' \
+		# A top-level cgroup named after the id: every runtime removes it
+		# whole, so a v1 hierarchy made for crun can be destroyed afterwards.
+		jq --arg cg "/$id" '.process.terminal = false | .process.args = ["/bin/true"]
+			| .linux.cgroupsPath = $cg' \
 			"$bundle/config.json" >"$bundle/config.json.new"
 	else
 		sed -e 's/"terminal": true/"terminal": false/' \

@@ -19,6 +19,10 @@ void bind_fd(int source_fd, int target_fd, bool recursive, const std::string& de
 // (nosuid, nodev, noexec, atime) when the plain remount is refused.
 void remount_bind(int target_fd, unsigned long flags, const std::string& dest);
 
+// Sets ro/nosuid/nodev/noexec (MS_* flags) on the mount at fd and every mount
+// below it in one mount_setattr(2); false when the kernel lacks it (< 5.12).
+bool set_flags_recursive(int fd, unsigned long ms_flags, const std::string& dest);
+
 // mount(NULL, target, NULL, MS_PRIVATE|MS_REC...) on target_fd.
 void set_propagation(int target_fd, unsigned long propagation, const std::string& dest);
 

@@ -69,7 +69,7 @@ UniqueFd special_target(int rootfd, const Mount& m)
 void mount_cgroup(int rootfd, const Mount& m, const mnt::MountOptions& o, const Cgroup& cgroup)
 {
     unsigned long flags = o.flags & ~(MS_RDONLY | kBindFlags);
-    bool ro = (o.flags & MS_RDONLY) != 0;
+    unsigned long final_flags = flags | (o.flags & MS_RDONLY);
     UniqueFd target = mnt::mkdir_in_root(rootfd, m.destination);
     // Binds of the container's own cgroup directories, never a fresh cgroup
     // mount: the view is the same with or without a cgroup namespace, and it
@@ -77,26 +77,29 @@ void mount_cgroup(int rootfd, const Mount& m, const mnt::MountOptions& o, const 
     auto bind_dir = [&](const Cgroup::Dir& d, int at, const std::string& dest) {
         UniqueFd src = open_or_throw(d.path(), O_PATH | O_DIRECTORY);
         mnt::bind_fd(src.get(), at, false, dest);
-        mnt::remount_bind(reopen(rootfd, dest).get(), flags | (ro ? MS_RDONLY : 0), dest);
     };
     if (cgroup.mode() == CgroupMode::V2) {
         bind_dir(cgroup.dirs().front(), target.get(), m.destination);
+    } else {
+        // v1 and hybrid: a tmpfs holding one directory per hierarchy, each a
+        // bind of the container's own cgroup there.
+        mnt::mount_fs("tmpfs", "tmpfs", target.get(), flags, "mode=755", m.destination);
+        for (const auto& d : cgroup.dirs()) {
+            std::string dest = m.destination + "/" + d.name;
+            bind_dir(d, mnt::mkdir_in_root(rootfd, dest).get(), dest);
+        }
+    }
+    // One call flags the whole tree; older kernels get a remount per mount.
+    UniqueFd top = reopen(rootfd, m.destination);
+    if (!final_flags || mnt::set_flags_recursive(top.get(), final_flags, m.destination))
         return;
-    }
-    // v1 and hybrid: a tmpfs holding one directory per hierarchy, each a bind of
-    // the container's own cgroup there.
-    mnt::mount_fs("tmpfs", "tmpfs", target.get(), flags, "mode=755", m.destination);
     for (const auto& d : cgroup.dirs()) {
-        std::string dest = m.destination + "/" + d.name;
-        UniqueFd sub = mnt::mkdir_in_root(rootfd, dest);
-        bind_dir(d, sub.get(), dest);
+        std::string dest = cgroup.mode() == CgroupMode::V2 ? m.destination : m.destination + "/" + d.name;
+        mnt::remount_bind(reopen(rootfd, dest).get(), final_flags, dest);
     }
-    if (ro) {
-        UniqueFd top = reopen(rootfd, m.destination);
-        if (::mount(nullptr, mnt::fd_path(top.get()).c_str(), nullptr, MS_REMOUNT | flags | MS_RDONLY,
-                    "mode=755") < 0)
-            throw_errno("remount " + m.destination + " read-only");
-    }
+    if (cgroup.mode() != CgroupMode::V2 &&
+        ::mount(nullptr, mnt::fd_path(top.get()).c_str(), nullptr, MS_REMOUNT | final_flags, "mode=755") < 0)
+        throw_errno("remount " + m.destination);
 }
 
 void mount_one(int rootfd, const Mount& m, const Cgroup& cgroup)

@@ -6,7 +6,8 @@
 
 namespace ctr::rt {
 
-inline constexpr const char* kOciVersion = "1.2.0";
+// 1.0.2 as runc 1.1 writes it: crun 1.8 refuses bundles that claim a later version.
+inline constexpr const char* kOciVersion = "1.0.2";
 
 Json default_spec();
 // The same for a user without privileges: user namespace mapping the caller,
