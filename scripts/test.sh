@@ -14,7 +14,7 @@ meson test -C _build --print-errorlogs >/dev/null
 unit_rc=$?
 # Each unit-test binary prints doctest's summary; a binary that died prints none.
 summaries=$(grep -h '^\[doctest\] test cases:' _build/meson-logs/testlog.txt || true)
-binaries=$(meson test -C _build --list 2>/dev/null | wc -l)
+binaries=$(meson test -C _build --list --no-rebuild 2>/dev/null | grep -vc "^ninja")
 while read -r line; do
   [ -n "$line" ] || continue
   p=$(sed -E 's/.*\| *([0-9]+) passed.*/\1/' <<<"$line")
