@@ -83,6 +83,15 @@ bool pidfd_wait_exit(int pidfd, int timeout_ms)
     }
 }
 
+std::vector<char*> exec_array(std::vector<std::string>& v)
+{
+    std::vector<char*> out;
+    for (auto& s : v)
+        out.push_back(s.data());
+    out.push_back(nullptr);
+    return out;
+}
+
 namespace {
 
 struct SignalName {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fd.hpp"
 
@@ -30,6 +31,9 @@ int pidfd_send_signal(int pidfd, int sig);  // returns -1 and errno on failure
 
 // Waits until the process behind pidfd has exited; false on timeout.
 bool pidfd_wait_exit(int pidfd, int timeout_ms);
+
+// argv/envp for execve: pointers into v, null-terminated (v must outlive them).
+std::vector<char*> exec_array(std::vector<std::string>& v);
 
 // Signal name ("KILL", "SIGKILL", "kill") or number ("9") to a number; throws on unknown.
 int parse_signal(const std::string& s);

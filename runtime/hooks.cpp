@@ -14,21 +14,12 @@ namespace ctr::rt {
 
 namespace {
 
-std::vector<char*> c_strings(std::vector<std::string>& v)
-{
-    std::vector<char*> out;
-    for (auto& s : v)
-        out.push_back(s.data());
-    out.push_back(nullptr);
-    return out;
-}
-
 [[noreturn]] void exec_hook(const Hook& hook, int stdin_fd)
 {
     std::vector<std::string> args = hook.args.empty() ? std::vector<std::string>{hook.path} : hook.args;
     std::vector<std::string> env = hook.env;
-    auto argv = c_strings(args);
-    auto envp = c_strings(env);
+    auto argv = exec_array(args);
+    auto envp = exec_array(env);
     if (::dup2(stdin_fd, STDIN_FILENO) < 0)
         _exit(126);
     ::execve(hook.path.c_str(), argv.data(), envp.data());

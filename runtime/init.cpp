@@ -20,6 +20,7 @@
 #include "hooks.hpp"
 #include "json_view.hpp"
 #include "log.hpp"
+#include "proc.hpp"
 #include "rootfs.hpp"
 
 namespace ctr::rt {
@@ -140,15 +141,6 @@ std::string state_seen_inside(const std::string& state_json)
     return state.dump();
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& v)
-{
-    std::vector<char*> out;
-    for (auto& s : v)
-        out.push_back(s.data());
-    out.push_back(nullptr);
-    return out;
-}
-
 // Up to the point where create returns: failures go back to the parent.
 std::string setup(InitArgs& a, std::string& state_json)
 {
@@ -238,8 +230,8 @@ void run_init(InitArgs& a)
         run_hooks(a.spec->hooks.start_container, "startContainer", state_json);
         std::vector<std::string> args = a.spec->process.args;
         std::vector<std::string> env = a.spec->process.env;
-        auto argv = c_strings(args);
-        auto envp = c_strings(env);
+        auto argv = exec_array(args);
+        auto envp = exec_array(env);
         ::execve(exe.c_str(), argv.data(), envp.data());
         throw_errno("exec " + exe);
     } catch (const Error& e) {

@@ -141,6 +141,29 @@ void make_devices(int rootfd, const Spec& spec)
         mnt::create_device(rootfd, dev);
 }
 
+// Masked and read-only paths that the rootfs does not have are skipped.
+UniqueFd open_if_exists(int rootfd, const std::string& path, const char* field)
+{
+    int fd = mnt::try_open_in_root(rootfd, path, O_PATH);
+    if (fd < 0 && errno != ENOENT)
+        throw_errno(std::string(field) + ": open " + path);
+    return UniqueFd(fd);
+}
+
+// A masked directory gets an empty read-only tmpfs; anything else, /dev/null.
+void mask_path(int rootfd, int fd, const std::string& path)
+{
+    struct stat st;
+    if (::fstat(fd, &st) < 0)
+        throw_errno("stat " + path);
+    if (S_ISDIR(st.st_mode)) {
+        mnt::mount_fs("tmpfs", "tmpfs", fd, MS_RDONLY, "mode=0555", path);
+        return;
+    }
+    UniqueFd null = mnt::open_in_root(rootfd, "/dev/null", O_PATH);
+    mnt::bind_fd(null.get(), fd, false, path);
+}
+
 } // namespace
 
 // pivot_root refuses a new root whose parent mount is shared; making that
@@ -203,33 +226,15 @@ void bind_console(int pty_slave)
 void finish_rootfs(const Spec& spec)
 {
     UniqueFd root = open_or_throw("/", O_PATH | O_DIRECTORY);
-    for (const auto& path : spec.linux.masked_paths) {
-        int raw = mnt::try_open_in_root(root.get(), path, O_PATH);
-        if (raw < 0 && errno == ENOENT)
-            continue;
-        if (raw < 0)
-            throw_errno("linux.maskedPaths: open " + path);
-        UniqueFd fd(raw);
-        struct stat st;
-        if (::fstat(fd.get(), &st) < 0)
-            throw_errno("stat " + path);
-        if (S_ISDIR(st.st_mode)) {
-            mnt::mount_fs("tmpfs", "tmpfs", fd.get(), MS_RDONLY, "mode=0555", path);
-        } else {
-            UniqueFd null = mnt::open_in_root(root.get(), "/dev/null", O_PATH);
-            mnt::bind_fd(null.get(), fd.get(), false, path);
-        }
-    }
+    for (const auto& path : spec.linux.masked_paths)
+        if (UniqueFd fd = open_if_exists(root.get(), path, "linux.maskedPaths"))
+            mask_path(root.get(), fd.get(), path);
     for (const auto& path : spec.linux.readonly_paths) {
-        int raw = mnt::try_open_in_root(root.get(), path, O_PATH);
-        if (raw < 0 && errno == ENOENT)
-            continue;
-        if (raw < 0)
-            throw_errno("linux.readonlyPaths: open " + path);
-        UniqueFd fd(raw);
-        mnt::bind_fd(fd.get(), fd.get(), true, path);
-        mnt::remount_bind(reopen(root.get(), path).get(), MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                          path);
+        if (UniqueFd fd = open_if_exists(root.get(), path, "linux.readonlyPaths")) {
+            mnt::bind_fd(fd.get(), fd.get(), true, path);
+            mnt::remount_bind(reopen(root.get(), path).get(),
+                              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, path);
+        }
     }
     if (spec.root_readonly)
         mnt::remount_bind(reopen(root.get(), "/").get(), MS_RDONLY, "/");
