@@ -142,25 +142,40 @@ std::string state_seen_inside(const std::string& state_json)
 }
 
 // Up to the point where create returns: failures go back to the parent.
+// Waits until the parent has put init in the container's cgroup; a new
+// cgroup namespace must be made after that, to be rooted there.
+std::string enter_cgroup(InitArgs& a)
+{
+    std::string state_json = state_seen_inside(a.sync.expect(Msg::CgroupJoined).text);
+    if (a.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0)
+        throw_errno("linux.namespaces: new cgroup namespace");
+    return state_json;
+}
+
+// Up to the point where create returns: failures go back to the parent.
 std::string setup(InitArgs& a, std::string& state_json)
 {
     const Spec& spec = *a.spec;
+    const Hooks& hooks = spec.hooks;
     join_namespaces(a);
     if (::setsid() < 0)
         throw_errno("setsid");
     ::umask(022);
     set_names(spec);
-    // Mounts do not need the cgroup: they overlap with the parent's cgroup
-    // join, whose first write can wait out an RCU grace period on v1.
     prepare_rootfs(spec, *a.cgroup);
-    state_json = state_seen_inside(a.sync.expect(Msg::CgroupJoined).text);
-    if (a.new_cgroup_ns && ::unshare(CLONE_NEWCGROUP) < 0)
-        throw_errno("linux.namespaces: new cgroup namespace");
-    if (!spec.hooks.prestart.empty() || !spec.hooks.create_runtime.empty()) {
-        a.sync.send(Msg::CreateHooks);
-        a.sync.expect(Msg::HooksDone);
+    // The parent's cgroup join overlaps with this setup: on v1 its first write
+    // can wait out an RCU grace period. Hook processes forked here must start
+    // inside the cgroup, so with hooks init waits for the join before them.
+    bool early_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty() ||
+                       !hooks.create_container.empty();
+    if (early_hooks) {
+        state_json = enter_cgroup(a);
+        if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
+            a.sync.send(Msg::CreateHooks);
+            a.sync.expect(Msg::HooksDone);
+        }
+        run_hooks(hooks.create_container, "createContainer", state_json);
     }
-    run_hooks(spec.hooks.create_container, "createContainer", state_json);
     enter_rootfs(spec, a.no_pivot);
     write_sysctls(spec);
     if (spec.process.terminal) {
@@ -173,6 +188,8 @@ std::string setup(InitArgs& a, std::string& state_json)
     set_rlimits(spec.process);
     set_oom_score_adj(spec.process);
     join_session_keyring(a);
+    if (!early_hooks)
+        state_json = enter_cgroup(a);
     switch_user(spec.process);
     if (::chdir(spec.process.cwd.c_str()) < 0)
         throw_errno("process.cwd: chdir to " + spec.process.cwd);
