@@ -7,6 +7,7 @@ namespace ctr {
 
 int run_cli(CLI::App& app, int argc, char** argv, const std::function<int()>& body)
 {
+    log::init(app.get_name(), "", log::Format::Text, false);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

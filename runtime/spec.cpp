@@ -346,7 +346,7 @@ Spec parse_spec(const Json& doc, const std::string& bundle)
     if (!s.linux.find_namespace("mount"))
         fail("linux.namespaces: a mount namespace is required");
     if ((!s.hostname.empty() || s.domainname) && !s.linux.find_namespace("uts"))
-        fail("hostname: setting it needs a new uts namespace");
+        fail("{}: setting it needs a uts namespace", s.hostname.empty() ? "domainname" : "hostname");
     return s;
 }
 

@@ -215,6 +215,11 @@ create_fails() {
   [ "$status" -eq 2 ]
   run rt kill
   [ "$status" -eq 2 ]
+  # Usage errors follow the one-line error contract too.
+  run --separate-stderr rt create
+  [ "$status" -eq 2 ]
+  [[ "$stderr" == "ctr-run: error: "* ]]
+  [ "${#stderr_lines[@]}" -eq 1 ]
 }
 
 @test "ctr-run errors are one line on stderr: 'ctr-run: error: '" {
