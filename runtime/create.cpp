@@ -174,17 +174,49 @@ void serve_init(const SyncSocket& sync, const Spec& spec, const std::string& sta
     }
 }
 
+// Forks init; in the child, never returns.
+pid_t fork_init(NamespacePlan& ns, InitArgs& args, SyncSocket& parent_sock)
+{
+    pid_t pid = fork_into_pid_namespace(ns);
+    if (pid != 0)
+        return pid;
+    parent_sock.close();
+    if (ns.unshare_flags && ::unshare(ns.unshare_flags) < 0) {
+        args.sync.send_error(Error("linux.namespaces: unshare", errno));
+        _exit(1);
+    }
+    run_init(args);
+}
+
+ContainerState describe(const CreateOptions& opts, const Spec& spec, const Cgroup& cgroup,
+                        const NamespacePlan& ns, pid_t pid)
+{
+    ContainerState st;
+    st.id = opts.id;
+    st.pid = pid;
+    auto stat = read_proc_stat(pid);
+    if (!stat)
+        fail("container init exited during setup");
+    st.start_time = stat->start_time;
+    st.bundle = spec.bundle;
+    st.rootfs = spec.root_path;
+    st.created = log::now_rfc3339();
+    st.annotations = spec.annotations;
+    st.hooks = spec.hooks_json;
+    st.cgroup = cgroup;
+    st.own_pid_ns = ns.new_pid;
+    return st;
+}
+
 } // namespace
 
 Created create_container(const StateStore& store, const CreateOptions& opts)
 {
     validate_id(opts.id);
-    std::string bundle = absolute_dir(opts.bundle);
-    Spec spec = load_spec(bundle);
-    log::debug(fmt::format("create {}: bundle {}", opts.id, bundle));
+    Spec spec = load_spec(absolute_dir(opts.bundle));
+    log::debug(fmt::format("create {}: bundle {}", opts.id, spec.bundle));
     check_options(spec, opts);
     Cgroup cgroup = Cgroup::plan(spec.linux.cgroups_path, opts.id);
-    log::debug(fmt::format("create {}: cgroup {}", opts.id, cgroup.to_json().dump()));
     NamespacePlan ns = plan_namespaces(spec);
     UniqueFd console;
     if (!opts.console_socket.empty())
@@ -199,27 +231,10 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     cgroup.apply_device_rules(spec.linux.device_rules, spec.linux.devices);
 
     auto [parent_sock, init_sock] = SyncSocket::pair();
-    pid_t pid = fork_into_pid_namespace(ns);
-    if (pid == 0) {
-        parent_sock.close();
-        if (ns.unshare_flags && ::unshare(ns.unshare_flags) < 0) {
-            init_sock.send_error(Error("linux.namespaces: unshare", errno));
-            _exit(1);
-        }
-        InitArgs args;
-        args.spec = &spec;
-        args.cgroup = &cgroup;
-        args.sync = std::move(init_sock);
-        args.state_dir = state_dir.get();
-        args.join = ns.join;
-        args.new_cgroup_ns = ns.new_cgroup;
-        args.no_pivot = opts.no_pivot;
-        args.no_new_keyring = opts.no_new_keyring;
-        args.preserve_fds = opts.preserve_fds;
-        args.id = opts.id;
-        run_init(args);
-    }
-    init_sock.close();
+    InitArgs args{&spec, &cgroup, std::move(init_sock), state_dir.get(), ns.join, ns.new_cgroup,
+                  opts.no_pivot, opts.no_new_keyring, opts.preserve_fds, opts.id};
+    pid_t pid = fork_init(ns, args, parent_sock);
+    args.sync.close();
     log::debug(fmt::format("create {}: init is pid {}", opts.id, pid));
     Created out;
     out.pidfd = pidfd_open(pid);
@@ -228,36 +243,19 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
         while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
         }
     });
-
-    ContainerState& st = out.state;
-    st.id = opts.id;
-    st.pid = pid;
-    auto stat = read_proc_stat(pid);
-    if (!stat)
-        fail("container init exited during setup");
-    st.start_time = stat->start_time;
-    st.bundle = bundle;
-    st.rootfs = spec.root_path;
-    st.created = log::now_rfc3339();
-    st.owner = "";
-    st.annotations = spec.annotations;
-    st.hooks = spec.hooks_json;
-    st.cgroup = cgroup;
-    st.own_pid_ns = ns.new_pid;
-
-    cgroup.join(pid);
-    std::string state_json = st.oci(Status::Creating).dump();
     try {
-        parent_sock.send(Msg::CgroupJoined, state_json);
+        out.state = describe(opts, spec, cgroup, ns, pid);
+        cgroup.join(pid);
+        parent_sock.send(Msg::CgroupJoined, out.state.oci(Status::Creating).dump());
     } catch (const Error&) {
         // Init may have failed already (its mounts run while we join the
         // cgroup): its reason is queued on the socket and is the error to report.
         parent_sock.recv_error();
         throw;
     }
-    serve_init(parent_sock, spec, state_json, console.get(), out);
+    serve_init(parent_sock, spec, out.state.oci(Status::Creating).dump(), console.get(), out);
 
-    store.save(st);
+    store.save(out.state);
     log::debug(fmt::format("create {}: created, init waits on exec.fifo", opts.id));
     if (!opts.pid_file.empty())
         write_file_atomic(opts.pid_file, std::to_string(pid), 0644, false);
