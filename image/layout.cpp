@@ -124,10 +124,15 @@ void OciLayout::set_ref(const std::string& name, Descriptor d) const
     UniqueFd l = lock();
     Json index = read_index();
     Json kept = Json::array();
-    for (const auto& m : index["manifests"])
-        if (!(m.contains("annotations") && m["annotations"].value(kRefNameAnnotation, "") == name))
+    for (const auto& m : index["manifests"]) {
+        std::string has = m.contains("annotations") ? m["annotations"].value(kRefNameAnnotation, "") : "";
+        // An unnamed entry is kept once per digest.
+        bool same = name.empty() ? has.empty() && m.value("digest", "") == d.digest : has == name;
+        if (!same)
             kept.push_back(m);
-    d.annotations[kRefNameAnnotation] = name;
+    }
+    if (!name.empty())
+        d.annotations[kRefNameAnnotation] = name;
     kept.push_back(d.to_json());
     index["manifests"] = kept;
     write_index(index);

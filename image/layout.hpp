@@ -39,7 +39,8 @@ public:
     Json read_index() const;
     std::vector<Descriptor> refs() const;  // manifests of index.json, annotations included
     std::optional<Descriptor> find_ref(const std::string& name) const;
-    // Points name at d (replacing what it named), under the lock.
+    // Points name at d (replacing what it named), under the lock. An empty
+    // name adds d without a name (once).
     void set_ref(const std::string& name, Descriptor d) const;
     bool remove_ref(const std::string& name) const;
 

@@ -1,0 +1,90 @@
+// ctr-pull: fetch images from registries into the store or an OCI layout.
+#include <unistd.h>
+
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+#include "error.hpp"
+#include "log.hpp"
+#include "pull.hpp"
+#include "registry_cli.hpp"
+#include "store.hpp"
+
+using namespace ctr;
+
+namespace {
+
+struct Dest {
+    std::string dir;
+    std::string tag;
+};
+
+// "oci:DIR[:TAG]", as skopeo names OCI layouts.
+Dest parse_dest(const std::string& text)
+{
+    if (text.rfind("oci:", 0) != 0)
+        fail("--dest: \"{}\" is not oci:DIR[:TAG]", text);
+    Dest d{text.substr(4), ""};
+    auto colon = d.dir.rfind(':');
+    if (colon != std::string::npos && d.dir.find('/', colon) == std::string::npos) {
+        d.tag = d.dir.substr(colon + 1);
+        d.dir = d.dir.substr(0, colon);
+    }
+    if (d.dir.empty())
+        fail("--dest: \"{}\" names no directory", text);
+    return d;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"ctr-pull: fetch images from registries into the store", "ctr-pull"};
+    app.set_version_flag("--version", std::string("ctr-pull version ") + CTR_VERSION);
+    std::string root, dest, platform;
+    std::vector<std::string> refs;
+    reg::PullOptions pull;
+    bool quiet = false, debug = false;
+    reg::RegistryFlags flags;
+    app.add_option("--root", root, "store directory (default $CTR_ROOT or /var/lib/ctr)");
+    app.add_option("--dest", dest, "write into this OCI layout instead: oci:DIR[:TAG]");
+    app.add_option("--platform", platform, "os/arch[/variant] to pull from an index (default: this host)");
+    app.add_option("-j,--jobs", pull.jobs, "parallel blob downloads")->check(CLI::Range(1, 64));
+    app.add_flag("-q,--quiet", quiet, "no progress on stderr");
+    app.add_flag("--debug", debug, "log debug messages");
+    reg::add_registry_flags(app, flags);
+    app.add_option("ref", refs, "image references")->required();
+
+    return run_cli(app, argc, argv, [&] {
+        log::init("ctr-pull", "", log::Format::Text, debug);
+        reg::RegistryOptions ropts = reg::registry_options(flags);
+        pull.platform = img::parse_platform(platform);
+        pull.progress = !quiet && ::isatty(STDERR_FILENO);
+        std::optional<img::Store> store;
+        std::optional<img::OciLayout> layout;
+        Dest d;
+        if (!dest.empty()) {
+            d = parse_dest(dest);
+            layout.emplace(d.dir, d.dir + "/.ctr-tmp/lock");
+        } else {
+            store.emplace(root.empty() ? img::default_store_root() : root);
+            layout.emplace(store->layout());
+        }
+        std::vector<img::Reference> parsed;
+        for (const auto& r : refs)
+            parsed.push_back(img::parse_reference(r));
+        if (store)
+            store->init();
+        else
+            layout->init();
+        for (const auto& ref : parsed) {
+            std::string name = store ? ref.str() : (d.tag.empty() ? ref.tag : d.tag);
+            reg::RegistryClient client(ref.registry, ropts);
+            std::string digest = reg::pull_image(client, ref, *layout, name, pull);
+            std::cout << (ref.tag.empty() ? ref.name() : ref.name() + ":" + ref.tag) << "@" << digest << std::endl;
+        }
+        return 0;
+    });
+}

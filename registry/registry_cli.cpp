@@ -1,0 +1,34 @@
+#include "registry_cli.hpp"
+
+#include "error.hpp"
+
+namespace ctr::reg {
+
+void add_registry_flags(CLI::App& app, RegistryFlags& f)
+{
+    app.add_option("--creds", f.creds, "registry credentials user:password");
+    app.add_option("--authfile", f.authfile, "auth.json with credentials");
+    app.add_option("--cert-dir", f.cert_dir, "directory with ca.crt (and client.cert/client.key)");
+    app.add_flag("--tls-verify{true}", f.tls_verify,
+                 "verify TLS certificates and never fall back to HTTP (--tls-verify=false: do not verify)");
+    app.add_option("--insecure", f.insecure, "allow plain HTTP for this registry (HOST[:PORT])");
+}
+
+RegistryOptions registry_options(const RegistryFlags& f)
+{
+    RegistryOptions o;
+    if (!f.creds.empty())
+        o.auth.creds = parse_creds(f.creds);
+    o.auth.authfile = f.authfile;
+    o.cert_dir = f.cert_dir;
+    if (f.tls_verify == "true" || f.tls_verify == "1")
+        o.tls_verify = true;
+    else if (f.tls_verify == "false" || f.tls_verify == "0")
+        o.tls_verify = false;
+    else if (!f.tls_verify.empty())
+        fail("--tls-verify: expected true or false, got \"{}\"", f.tls_verify);
+    o.insecure = f.insecure;
+    return o;
+}
+
+} // namespace ctr::reg

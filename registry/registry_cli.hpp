@@ -1,0 +1,25 @@
+// The registry flags shared by ctr-pull, ctr-push and ctr-image:
+// --creds, --authfile, --cert-dir, --tls-verify, --insecure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "client.hpp"
+
+namespace ctr::reg {
+
+struct RegistryFlags {
+    std::string creds;
+    std::string authfile;
+    std::string cert_dir;
+    std::string tls_verify;  // "", "true" or "false"
+    std::vector<std::string> insecure;
+};
+
+void add_registry_flags(CLI::App& app, RegistryFlags& f);
+RegistryOptions registry_options(const RegistryFlags& f);
+
+} // namespace ctr::reg
