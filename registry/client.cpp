@@ -240,8 +240,9 @@ std::string RegistryClient::authorization(Http& http, const std::string& scope, 
 HttpResponse RegistryClient::request(Http& http, HttpRequest req, const std::string& scope)
 {
     choose_scheme(http);
-    std::string path = req.url;
-    req.url = base_ + path;
+    // Upload locations may come back as absolute URLs; API paths start with "/".
+    if (req.url.rfind("http://", 0) != 0 && req.url.rfind("https://", 0) != 0)
+        req.url = base_ + req.url;
     std::vector<std::string> base_headers = req.headers;
     for (int attempt = 0;; attempt++) {
         req.headers = base_headers;

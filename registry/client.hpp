@@ -41,8 +41,11 @@ public:
     // Downloads a blob into w, resuming and retrying; verified by w.finish().
     void get_blob(Http& http, const std::string& repo, const img::Descriptor& d, img::BlobWriter& w);
 
-    // One API call: path is "/v2/...", scope e.g. "repository:library/busybox:pull".
+    // One API call: url is a path "/v2/..." (or a full URL the registry gave),
+    // scope e.g. "repository:library/busybox:pull".
     HttpResponse request(Http& http, HttpRequest req, const std::string& scope);
+
+    const std::string& registry() const { return registry_; }
 
 private:
     void choose_scheme(Http& http);

@@ -1,6 +1,7 @@
 #include "http.hpp"
 
 #include <curl/curl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -28,7 +29,25 @@ struct Transfer {
     const HttpRequest* req;
     HttpResponse* resp;
     std::exception_ptr error;  // thrown by the sink, rethrown after curl returns
+    int64_t sent = 0;          // of the upload
 };
+
+size_t on_read(char* buf, size_t size, size_t n, void* p)
+{
+    auto* t = static_cast<Transfer*>(p);
+    int64_t left = t->req->upload_size - t->sent;
+    size_t want = static_cast<size_t>(std::min<int64_t>(left, static_cast<int64_t>(size * n)));
+    if (want == 0)
+        return 0;
+    ssize_t got;
+    do
+        got = ::pread(t->req->upload_fd, buf, want, t->req->upload_offset + t->sent);
+    while (got < 0 && errno == EINTR);
+    if (got <= 0)
+        return CURL_READFUNC_ABORT;
+    t->sent += got;
+    return static_cast<size_t>(got);
+}
 
 size_t on_header(char* data, size_t size, size_t n, void* p)
 {
@@ -97,7 +116,7 @@ HttpResponse Http::perform(const HttpRequest& req)
     CURL* c = impl_->curl;
     curl_easy_reset(c);
     HttpResponse resp;
-    Transfer t{&req, &resp, nullptr};
+    Transfer t{&req, &resp, nullptr, 0};
     curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(c, CURLOPT_USERAGENT, "ctr/" CTR_VERSION);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -135,6 +154,13 @@ HttpResponse Http::perform(const HttpRequest& req)
     }
     if (req.method == "HEAD") {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    } else if (req.upload_fd >= 0) {
+        // Streamed from the file: memory stays flat however large the blob.
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.upload_size));
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, &t);
     } else if (req.method != "GET") {
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());

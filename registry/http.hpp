@@ -23,6 +23,9 @@ struct HttpRequest {
     std::string url;
     std::vector<std::string> headers;
     std::string body;                // sent for PUT/POST/PATCH
+    int upload_fd = -1;              // or: stream upload_size bytes of this fd,
+    int64_t upload_offset = 0;       // from this offset
+    int64_t upload_size = 0;
     int64_t range_from = -1;         // "Range: bytes=N-"
     bool follow_redirects = true;
     // Receives the body of a 2xx answer, with its status (200 or 206), when set;

@@ -1,0 +1,97 @@
+// ctr-push: send an image from the store (or an OCI layout) to a registry.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+#include "error.hpp"
+#include "log.hpp"
+#include "push.hpp"
+#include "registry_cli.hpp"
+#include "store.hpp"
+
+using namespace ctr;
+
+namespace {
+
+// Repositories of the same registry, in the store, that hold each blob.
+std::map<std::string, std::string> mount_sources(const img::OciLayout& layout, const img::Reference& dest)
+{
+    std::map<std::string, std::string> out;
+    for (const auto& d : layout.refs()) {
+        auto name = d.annotations.find(img::kRefNameAnnotation);
+        if (name == d.annotations.end())
+            continue;
+        img::Reference r;
+        try {
+            r = img::parse_reference(name->second);
+        } catch (const Error&) {
+            continue;
+        }
+        if (r.registry != dest.registry || r.repository == dest.repository)
+            continue;
+        for (const auto& blob : reg::image_blobs(layout, d))
+            out.emplace(blob, r.repository);
+    }
+    return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"ctr-push: send an image from the store to a registry", "ctr-push"};
+    app.set_version_flag("--version", std::string("ctr-push version ") + CTR_VERSION);
+    std::string root, src, name, dest;
+    bool debug = false, quiet = false;
+    reg::PushOptions opts;
+    reg::RegistryFlags flags;
+    app.add_option("--root", root, "store directory (default $CTR_ROOT or /var/lib/ctr)");
+    app.add_option("--src", src, "push from this OCI layout instead: oci:DIR[:TAG] (NAME is then the destination)");
+    app.add_option("--chunk-size", opts.chunk_size, "upload blobs in chunks of this many bytes (default: one request)")
+        ->check(CLI::NonNegativeNumber);
+    app.add_flag("-q,--quiet", quiet, "no progress on stderr");
+    app.add_flag("--debug", debug, "log debug messages");
+    reg::add_registry_flags(app, flags);
+    app.add_option("name", name, "image in the store")->required();
+    app.add_option("dest", dest, "destination reference (default: NAME)");
+
+    return run_cli(app, argc, argv, [&] {
+        log::init("ctr-push", "", log::Format::Text, debug);
+        reg::RegistryOptions ropts = reg::registry_options(flags);
+        std::optional<img::Store> store;
+        std::optional<img::OciLayout> layout;
+        std::string ref_name;
+        if (!src.empty()) {
+            if (src.rfind("oci:", 0) != 0)
+                fail("--src: \"{}\" is not oci:DIR[:TAG]", src);
+            std::string dir = src.substr(4);
+            auto colon = dir.rfind(':');
+            if (colon != std::string::npos && dir.find('/', colon) == std::string::npos) {
+                ref_name = dir.substr(colon + 1);
+                dir = dir.substr(0, colon);
+            }
+            layout.emplace(dir, dir + "/.ctr-tmp/lock");
+            if (dest.empty())
+                dest = name;
+        } else {
+            store.emplace(root.empty() ? img::default_store_root() : root);
+            layout.emplace(store->layout());
+            ref_name = img::parse_reference(name).str();
+            if (dest.empty())
+                dest = name;
+        }
+        img::Reference target = img::parse_reference(dest);
+        std::optional<img::Descriptor> desc = layout->find_ref(ref_name);
+        if (!desc && ref_name.empty() && layout->refs().size() == 1)
+            desc = layout->refs().front();
+        if (!desc)
+            fail("{}: no image named \"{}\" in {}", name, ref_name, layout->dir());
+        if (store)
+            opts.mount_from = mount_sources(*layout, target);
+        reg::RegistryClient client(target.registry, ropts);
+        std::string digest = reg::push_image(client, *layout, *desc, target, opts);
+        std::cout << target.name() << (target.tag.empty() ? "" : ":" + target.tag) << "@" << digest << std::endl;
+        return 0;
+    });
+}
