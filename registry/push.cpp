@@ -151,26 +151,6 @@ struct Pusher {
 
 } // namespace
 
-std::vector<std::string> image_blobs(const img::OciLayout& layout, const img::Descriptor& desc)
-{
-    std::vector<std::string> out;
-    if (!layout.has_blob(desc.digest))
-        return out;
-    std::string body = layout.read_blob(desc.digest);
-    std::string type = img::document_media_type(body, desc.media_type);
-    if (img::is_index(type)) {
-        for (const auto& m : img::parse_index(body, type).manifests)
-            for (auto& b : image_blobs(layout, m))
-                out.push_back(std::move(b));
-        return out;
-    }
-    img::Manifest m = img::parse_manifest(body, type);
-    out.push_back(m.config.digest);
-    for (const auto& l : m.layers)
-        out.push_back(l.digest);
-    return out;
-}
-
 std::string push_image(RegistryClient& client, const img::OciLayout& layout, const img::Descriptor& desc,
                        const img::Reference& dest, const PushOptions& opts)
 {

@@ -19,9 +19,6 @@ struct PushOptions {
     std::map<std::string, std::string> mount_from;
 };
 
-// The blobs of the image desc names in layout (config and layers, through indexes).
-std::vector<std::string> image_blobs(const img::OciLayout& layout, const img::Descriptor& desc);
-
 // Pushes the manifest or index desc from layout to dest; returns its digest.
 std::string push_image(RegistryClient& client, const img::OciLayout& layout, const img::Descriptor& desc,
                        const img::Reference& dest, const PushOptions& opts);

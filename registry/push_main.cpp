@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
+#include "images.hpp"
 #include "error.hpp"
 #include "log.hpp"
 #include "push.hpp"
@@ -30,8 +31,8 @@ std::map<std::string, std::string> mount_sources(const img::OciLayout& layout, c
         }
         if (r.registry != dest.registry || r.repository == dest.repository)
             continue;
-        for (const auto& blob : reg::image_blobs(layout, d))
-            out.emplace(blob, r.repository);
+        for (const auto& blob : img::image_blobs(layout, d))
+            out.emplace(blob.digest, r.repository);
     }
     return out;
 }
