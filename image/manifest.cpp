@@ -129,6 +129,29 @@ Index parse_index(const std::string& text, const std::string& media_type)
     return idx;
 }
 
+Json to_oci_manifest(const Manifest& m)
+{
+    auto layer_type = [](const std::string& t) -> std::string {
+        if (t == media::kDockerLayerGzip)
+            return media::kOciLayerGzip;
+        if (t == media::kDockerForeignLayer)
+            return "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip";
+        if (t == "application/vnd.docker.image.rootfs.diff.tar")
+            return media::kOciLayer;
+        return t;
+    };
+    Descriptor config = m.config;
+    if (config.media_type == media::kDockerConfig || config.media_type.empty())
+        config.media_type = media::kOciConfig;
+    Json layers = Json::array();
+    for (Descriptor l : m.layers) {
+        l.media_type = layer_type(l.media_type);
+        layers.push_back(l.to_json());
+    }
+    return {{"schemaVersion", 2}, {"mediaType", media::kOciManifest}, {"config", config.to_json()},
+            {"layers", layers}};
+}
+
 const Descriptor& select_platform(const Index& index, const Platform& want)
 {
     std::string available;

@@ -71,6 +71,9 @@ Index parse_index(const std::string& text, const std::string& media_type);
 // The "mediaType" of a manifest document, or fallback when it has none.
 std::string document_media_type(const std::string& text, const std::string& fallback);
 
+// The same image as an OCI manifest: Docker media types mapped to OCI ones.
+Json to_oci_manifest(const Manifest& m);
+
 // The entry of an index for a platform; throws listing what is available.
 const Descriptor& select_platform(const Index& index, const Platform& want);
 

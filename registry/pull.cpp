@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <thread>
 
+#include "digest.hpp"
 #include "error.hpp"
 #include "log.hpp"
 
@@ -141,6 +142,14 @@ std::string pull_image(RegistryClient& client, const img::Reference& ref, const 
     download_all(client, ref.repository, layout, blobs, opts);
     layout.put_blob(chosen.digest, chosen.body);
     img::Descriptor desc{chosen.media_type, chosen.digest, static_cast<int64_t>(chosen.body.size()), {}, {}, {}};
+    if (chosen.media_type == img::media::kDockerManifest) {
+        // OCI tools (skopeo, umoci) read only OCI manifests from a layout: name
+        // an OCI conversion, as skopeo copy does; the registry's manifest stays
+        // stored beside it.
+        std::string oci = img::to_oci_manifest(m).dump();
+        desc = {img::media::kOciManifest, img::sha256_digest(oci), static_cast<int64_t>(oci.size()), {}, {}, {}};
+        layout.put_blob(desc.digest, oci);
+    }
     layout.set_ref(ref_name, desc);
     return chosen.digest;
 }

@@ -11,7 +11,9 @@ void add_registry_flags(CLI::App& app, RegistryFlags& f)
     app.add_option("--cert-dir", f.cert_dir, "directory with ca.crt (and client.cert/client.key)");
     app.add_flag("--tls-verify{true}", f.tls_verify,
                  "verify TLS certificates and never fall back to HTTP (--tls-verify=false: do not verify)");
-    app.add_option("--insecure", f.insecure, "allow plain HTTP for this registry (HOST[:PORT])");
+    // One value per --insecure, so that the references after it stay references.
+    app.add_option("--insecure", f.insecure, "allow plain HTTP for this registry (HOST[:PORT]); repeatable")
+        ->allow_extra_args(false);
 }
 
 RegistryOptions registry_options(const RegistryFlags& f)
