@@ -40,10 +40,17 @@ std::vector<ImageEntry> find_images(const OciLayout& layout, const std::string& 
         if (!e.name.empty() && e.name == name)
             return {e};
     try {
-        std::string full = parse_reference(name).str();
-        for (const auto& e : images)
-            if (e.name == full)
-                return {e};
+        // "NAME:TAG@DIGEST" as ctr-pull prints it finds the image named NAME:TAG
+        // (when it still has that digest) or NAME@DIGEST.
+        Reference r = parse_reference(name);
+        std::vector<std::string> candidates = {r.str()};
+        if (!r.tag.empty() && !r.digest.empty())
+            candidates = {r.name() + ":" + r.tag, r.name() + "@" + r.digest};
+        for (const auto& c : candidates)
+            for (const auto& e : images)
+                if (e.name == c && (r.digest.empty() || c.find('@') != std::string::npos ||
+                                    e.desc.digest == r.digest || describe(layout, e).manifest_digest == r.digest))
+                    return {e};
     } catch (const Error&) {
         // Not a reference: maybe an image ID.
     }

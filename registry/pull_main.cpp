@@ -55,7 +55,7 @@ int main(int argc, char** argv)
     app.add_flag("-q,--quiet", quiet, "no progress on stderr");
     app.add_flag("--debug", debug, "log debug messages");
     reg::add_registry_flags(app, flags);
-    app.add_option("ref", refs, "image references")->required();
+    app.add_option("ref", refs, "image references")->required()->check(reg::ReferenceValidator());
 
     return run_cli(app, argc, argv, [&] {
         log::init("ctr-pull", "", log::Format::Text, debug);
@@ -67,6 +67,8 @@ int main(int argc, char** argv)
         Dest d;
         if (!dest.empty()) {
             d = parse_dest(dest);
+            if (!d.tag.empty() && refs.size() > 1)
+                fail("--dest {}: a TAG names one image; {} references were given", dest, refs.size());
             layout.emplace(d.dir, d.dir + "/.ctr-tmp/lock");
         } else {
             store.emplace(root.empty() ? img::default_store_root() : root);
@@ -80,7 +82,7 @@ int main(int argc, char** argv)
         else
             layout->init();
         for (const auto& ref : parsed) {
-            std::string name = store ? ref.str() : (d.tag.empty() ? ref.tag : d.tag);
+            std::string name = d.tag.empty() ? ref.str() : d.tag;
             reg::RegistryClient client(ref.registry, ropts);
             std::string digest = reg::pull_image(client, ref, *layout, name, pull);
             std::cout << (ref.tag.empty() ? ref.name() : ref.name() + ":" + ref.tag) << "@" << digest << std::endl;

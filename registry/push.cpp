@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "error.hpp"
 #include "file.hpp"
 #include "log.hpp"
@@ -11,6 +14,8 @@
 namespace ctr::reg {
 
 namespace {
+
+constexpr int kAttempts = 5;
 
 struct Pusher {
     RegistryClient& client;
@@ -21,9 +26,22 @@ struct Pusher {
 
     std::string scope() const { return "repository:" + repo + ":pull,push"; }
 
+    // One request, retried with growing delays on 408/429/5xx and dropped
+    // connections (uploads re-read their bytes with pread, so a retry resends them).
     HttpResponse call(HttpRequest req, const std::string& extra_scope = "")
     {
-        return client.request(http, std::move(req), extra_scope.empty() ? scope() : extra_scope);
+        for (int attempt = 0;; attempt++) {
+            bool last = attempt + 1 >= kAttempts;
+            try {
+                HttpResponse r = client.request(http, req, extra_scope.empty() ? scope() : extra_scope);
+                if (last || !(r.status == 408 || r.status == 429 || r.status >= 500))
+                    return r;
+            } catch (const TransportError& e) {
+                if (last)
+                    fail("push {}/{}: {}", client.registry(), repo, e.what());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+        }
     }
 
     [[noreturn]] void refused(const std::string& what, const HttpResponse& r)

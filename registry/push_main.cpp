@@ -55,7 +55,7 @@ int main(int argc, char** argv)
     app.add_flag("--debug", debug, "log debug messages");
     reg::add_registry_flags(app, flags);
     app.add_option("name", name, "image in the store")->required();
-    app.add_option("dest", dest, "destination reference (default: NAME)");
+    app.add_option("dest", dest, "destination reference (default: NAME)")->check(reg::ReferenceValidator());
 
     return run_cli(app, argc, argv, [&] {
         log::init("ctr-push", "", log::Format::Text, debug);
@@ -78,16 +78,22 @@ int main(int argc, char** argv)
         } else {
             store.emplace(root.empty() ? img::default_store_root() : root);
             layout.emplace(store->layout());
-            ref_name = img::parse_reference(name).str();
-            if (dest.empty())
-                dest = name;
+            if (dest.empty()) {
+                img::Reference r = img::parse_reference(name);
+                dest = r.tag.empty() ? r.str() : r.name() + ":" + r.tag;
+            }
         }
         img::Reference target = img::parse_reference(dest);
-        std::optional<img::Descriptor> desc = layout->find_ref(ref_name);
-        if (!desc && ref_name.empty() && layout->refs().size() == 1)
+        std::optional<img::Descriptor> desc;
+        if (store)
+            desc = img::find_image(*layout, name).desc;
+        else if (!ref_name.empty())
+            desc = layout->find_ref(ref_name);
+        else if (layout->refs().size() == 1)
             desc = layout->refs().front();
         if (!desc)
-            fail("{}: no image named \"{}\" in {}", name, ref_name, layout->dir());
+            fail("{}: no image named \"{}\" in {} (without a TAG, the layout must hold one image)", src,
+                 ref_name, layout->dir());
         if (store)
             opts.mount_from = mount_sources(*layout, target);
         reg::RegistryClient client(target.registry, ropts);

@@ -1,6 +1,7 @@
 #include "registry_cli.hpp"
 
 #include "error.hpp"
+#include "reference.hpp"
 
 namespace ctr::reg {
 
@@ -14,6 +15,18 @@ void add_registry_flags(CLI::App& app, RegistryFlags& f)
     // One value per --insecure, so that the references after it stay references.
     app.add_option("--insecure", f.insecure, "allow plain HTTP for this registry (HOST[:PORT]); repeatable")
         ->allow_extra_args(false);
+}
+
+ReferenceValidator::ReferenceValidator() : CLI::Validator("REFERENCE")
+{
+    func_ = [](std::string& text) -> std::string {
+        try {
+            img::parse_reference(text);
+        } catch (const Error& e) {
+            return e.what();
+        }
+        return "";
+    };
 }
 
 RegistryOptions registry_options(const RegistryFlags& f)

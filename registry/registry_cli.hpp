@@ -20,6 +20,11 @@ struct RegistryFlags {
 };
 
 void add_registry_flags(CLI::App& app, RegistryFlags& f);
+
+// A malformed image reference is a usage error (exit 2), reported in one line.
+struct ReferenceValidator : public CLI::Validator {
+    ReferenceValidator();
+};
 RegistryOptions registry_options(const RegistryFlags& f);
 
 } // namespace ctr::reg
