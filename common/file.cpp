@@ -22,10 +22,9 @@ UniqueFd openat_or_throw(int dirfd, const std::string& path, int flags, mode_t m
     return UniqueFd(fd);
 }
 
-std::string read_fd(int fd, const std::string& name)
+void read_chunks(int fd, const std::string& name, const std::function<void(const char*, size_t)>& fn)
 {
-    std::string out;
-    char buf[8192];
+    char buf[1 << 16];
     for (;;) {
         ssize_t n = ::read(fd, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
@@ -33,9 +32,16 @@ std::string read_fd(int fd, const std::string& name)
         if (n < 0)
             throw_errno("read " + name);
         if (n == 0)
-            return out;
-        out.append(buf, static_cast<size_t>(n));
+            return;
+        fn(buf, static_cast<size_t>(n));
     }
+}
+
+std::string read_fd(int fd, const std::string& name)
+{
+    std::string out;
+    read_chunks(fd, name, [&](const char* data, size_t len) { out.append(data, len); });
+    return out;
 }
 
 std::string read_file(const std::string& path) { return read_file_at(AT_FDCWD, path); }

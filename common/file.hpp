@@ -1,6 +1,7 @@
 // Small file helpers with ctr::Error on failure.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -12,6 +13,8 @@ namespace ctr {
 UniqueFd open_or_throw(const std::string& path, int flags, mode_t mode = 0);
 UniqueFd openat_or_throw(int dirfd, const std::string& path, int flags, mode_t mode = 0);
 
+// Reads fd to its end in chunks, handing each to fn (retries EINTR).
+void read_chunks(int fd, const std::string& name, const std::function<void(const char*, size_t)>& fn);
 std::string read_fd(int fd, const std::string& name);
 std::string read_file(const std::string& path);
 std::string read_file_at(int dirfd, const std::string& path);

@@ -48,18 +48,10 @@ public:
         if (::fstat(fd.get(), &st) < 0)
             throw_errno("stat " + path);
         header(name, st.st_size);
-        char buf[1 << 16];
-        for (;;) {
-            ssize_t n = ::read(fd.get(), buf, sizeof buf);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                throw_errno("read " + path);
-            if (n == 0)
-                break;
-            if (archive_write_data(a_.get(), buf, static_cast<size_t>(n)) < 0)
+        read_chunks(fd.get(), path, [&](const char* data, size_t len) {
+            if (archive_write_data(a_.get(), data, len) < 0)
                 archive_fail(a_.get(), "write " + name);
-        }
+        });
     }
     void dir(const std::string& name)
     {
@@ -103,17 +95,7 @@ void import_blob(const OciLayout& layout, const std::string& path, const std::st
     if (w.done())
         return;
     w.restart();
-    char buf[1 << 16];
-    for (;;) {
-        ssize_t n = ::read(in.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw_errno("read " + path);
-        if (n == 0)
-            break;
-        w.write(buf, static_cast<size_t>(n));
-    }
+    read_chunks(in.get(), path, [&](const char* data, size_t len) { w.write(data, len); });
     w.finish();
 }
 

@@ -68,17 +68,8 @@ std::string sha256_file(const std::string& path)
 {
     UniqueFd fd = open_or_throw(path, O_RDONLY);
     Sha256 h;
-    char buf[1 << 16];
-    for (;;) {
-        ssize_t n = ::read(fd.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw_errno("read " + path);
-        if (n == 0)
-            return h.digest();
-        h.update(buf, static_cast<size_t>(n));
-    }
+    read_chunks(fd.get(), path, [&](const char* data, size_t len) { h.update(data, len); });
+    return h.digest();
 }
 
 } // namespace ctr::img

@@ -173,18 +173,10 @@ BlobWriter::BlobWriter(const OciLayout& layout, std::string digest, int64_t size
     }
     hash_ = std::make_unique<Sha256>();
     // Resume: hash what an earlier, interrupted download left.
-    char buf[1 << 16];
-    for (;;) {
-        ssize_t n = ::read(fd_.get(), buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            throw_errno("read " + partial_);
-        if (n == 0)
-            break;
-        hash_->update(buf, static_cast<size_t>(n));
-        written_ += n;
-    }
+    read_chunks(fd_.get(), partial_, [&](const char* data, size_t len) {
+        hash_->update(data, len);
+        written_ += static_cast<int64_t>(len);
+    });
     if (written_ > size_)
         restart();
 }

@@ -1,0 +1,475 @@
+# Registry test infrastructure (bats): a real docker-registry on a free
+# 127.0.0.1 port, OCI test images built with umoci and pushed with skopeo, and
+# a fault-injecting proxy (tools/fault_proxy.py).
+#
+#   load helpers      # first: make_rootfs, wait_for_file, wait_for_exit come from it
+#   load registry
+#
+#   setup_file() {
+#     registry_require || return 0     # records a skip reason instead of failing
+#     make_busybox_image "$BATS_FILE_TMPDIR/img"
+#     registry_start --auth --tls      # exports REG_HOST REG_USER REG_PASS REG_CERTS ...
+#     registry_push_oci "$BATS_FILE_TMPDIR/img:latest" "$REG_HOST/busybox:latest" --tls --creds "$REG_USER:$REG_PASS"
+#   }
+#   teardown_file() { registry_stop; }
+#   setup() { registry_setup; }        # skips with the reason registry_require recorded
+#   teardown() { registry_teardown; }  # stops this test's registries and proxies, prints logs on failure
+#
+# Registries and proxies started inside a test belong to that test and are
+# stopped by registry_teardown; those started in setup_file live until
+# registry_stop in teardown_file. Every external call runs under `timeout`.
+
+REG_TIMEOUT=${REG_TIMEOUT:-60}
+: "${TOOLS_DIR:=$BATS_TEST_DIRNAME/tools}"
+: "${PYTHON:=$(command -v python3)}"
+
+# registry_require: checks the tools these helpers need. In setup_file it
+# records the reason in REG_MISSING (tests then skip in registry_setup);
+# returns non-zero when something is missing.
+registry_require() {
+  local tool missing=()
+  for tool in docker-registry skopeo umoci htpasswd openssl curl jq timeout sha256sum; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+  done
+  [ -n "$PYTHON" ] || missing+=(python3)
+  [ -x /bin/busybox ] || missing+=(busybox-static)
+  [ "$(id -u)" -eq 0 ] || missing+=("root (umoci unpack/repack of a rootfs owned by root)")
+  if [ ${#missing[@]} -gt 0 ]; then
+    export REG_MISSING="missing: ${missing[*]}"
+    return 1
+  fi
+  return 0
+}
+
+# _reg_scope: the directory that owns what is started now (this test's, or
+# the file's when called from setup_file).
+_reg_scope() { echo "${BATS_TEST_TMPDIR:-$BATS_FILE_TMPDIR}"; }
+
+# free_port: a TCP port on 127.0.0.1 that was free a moment ago (the kernel's
+# choice). Callers retry if someone else takes it before they bind it.
+free_port() {
+  timeout 10 "$PYTHON" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# make_test_certs DIR: a test CA and a server certificate it signed for
+# 127.0.0.1 and localhost. DIR/ca.crt, DIR/ca.key, DIR/server.crt, DIR/server.key.
+make_test_certs() {
+  local dir=$1
+  [ -s "$dir/server.crt" ] && return 0
+  mkdir -p "$dir"
+  timeout 30 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/ca.key" -out "$dir/ca.crt" -days 2 -subj "/CN=ctr test CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    >/dev/null 2>&1 || { echo "make_test_certs: CA failed" >&2; return 1; }
+  timeout 30 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=127.0.0.1" \
+    >/dev/null 2>&1 || { echo "make_test_certs: CSR failed" >&2; return 1; }
+  printf '%s\n' 'subjectAltName=IP:127.0.0.1,DNS:localhost' 'basicConstraints=critical,CA:FALSE' \
+    'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' >"$dir/server.ext"
+  timeout 30 openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -set_serial "0x$(openssl rand -hex 8)" -days 2 -extfile "$dir/server.ext" \
+    -out "$dir/server.crt" >/dev/null 2>&1 || { echo "make_test_certs: signing failed" >&2; return 1; }
+}
+
+# registry_start [--auth] [--tls]: starts docker-registry on a free port of
+# 127.0.0.1 and waits until /v2/ answers. Exports
+#   REG_HOST   127.0.0.1:PORT
+#   REG_USER, REG_PASS   the htpasswd user (with --auth)
+#   REG_CERTS  a certs.d-style directory holding ca.crt (with --tls; else empty)
+#   REG_PID, REG_LOG, REG_DIR, REG_SCHEME (http or https)
+registry_start() {
+  local auth='' tls='' scope dir n=1 port attempt pid rc
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --auth) auth=1 ;;
+      --tls) tls=1 ;;
+      *) echo "registry_start: unknown option $1" >&2; return 2 ;;
+    esac
+    shift
+  done
+  scope=$(_reg_scope)
+  while [ -e "$scope/registry.$n" ]; do n=$((n + 1)); done
+  dir=$scope/registry.$n
+  mkdir -p "$dir/data"
+
+  REG_USER=ctrtest
+  REG_PASS=pw-$(openssl rand -hex 8)
+  REG_CERTS=
+  REG_SCHEME=http
+  if [ -n "$auth" ]; then
+    timeout 30 htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$dir/htpasswd" ||
+      { echo "registry_start: htpasswd failed" >&2; return 1; }
+  fi
+  if [ -n "$tls" ]; then
+    # One CA per file scope; the registry's key stays out of REG_CERTS
+    # (a *.key there would be taken for a client key by skopeo).
+    make_test_certs "$BATS_FILE_TMPDIR/registry-tls" || return 1
+    REG_CERTS=$dir/certs.d
+    mkdir -p "$REG_CERTS"
+    cp "$BATS_FILE_TMPDIR/registry-tls/ca.crt" "$REG_CERTS/ca.crt"
+    REG_SCHEME=https
+  fi
+
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port) || return 1
+    _registry_config "$dir" "$port" "$auth" "$tls" >"$dir/config.yml"
+    # A clean environment: REGISTRY_* variables would override the config.
+    env -i PATH="$PATH" timeout "${REG_MAX_SECONDS:-3600}" docker-registry serve "$dir/config.yml" \
+      >"$dir/log" 2>&1 </dev/null 3>&- &
+    pid=$!
+    rc=0
+    _registry_wait "$pid" "$port" "$dir" || rc=$?
+    [ $rc -ne 0 ] || break
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if [ $rc -eq 2 ] && grep -q 'address already in use' "$dir/log"; then
+      continue # lost the race for the port: take another
+    fi
+    echo "registry_start: docker-registry did not come up on 127.0.0.1:$port; its log:" >&2
+    cat "$dir/log" >&2
+    return 1
+  done
+  [ "$rc" -eq 0 ] || { echo "registry_start: no free port after 5 attempts" >&2; return 1; }
+
+  echo "$pid" >>"$scope/registry.pids"
+  export REG_HOST=127.0.0.1:$port REG_PID=$pid REG_LOG=$dir/log REG_DIR=$dir
+  export REG_USER REG_PASS REG_CERTS REG_SCHEME
+}
+
+# _registry_config DIR PORT AUTH TLS: the registry's config.yml on stdout.
+_registry_config() {
+  local dir=$1 port=$2 auth=$3 tls=$4
+  cat <<EOF
+version: 0.1
+log:
+  level: info
+  accesslog:
+    disabled: false
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+  secret: ctr-test-secret
+EOF
+  if [ -n "$tls" ]; then
+    cat <<EOF
+  tls:
+    certificate: $BATS_FILE_TMPDIR/registry-tls/server.crt
+    key: $BATS_FILE_TMPDIR/registry-tls/server.key
+EOF
+  fi
+  if [ -n "$auth" ]; then
+    cat <<EOF
+auth:
+  htpasswd:
+    realm: ctr-test
+    path: $dir/htpasswd
+EOF
+  fi
+}
+
+# _registry_wait PID PORT DIR: 0 once this registry (PID, logging in DIR)
+# answers /v2/ on PORT; 2 if it died; 1 after the deadline.
+_registry_wait() {
+  local pid=$1 port=$2 dir=$3 deadline=$((SECONDS + 15)) code scheme=http ca=()
+  if grep -q '^  tls:' "$dir/config.yml"; then
+    scheme=https
+    ca=(--cacert "$BATS_FILE_TMPDIR/registry-tls/ca.crt")
+  fi
+  while :; do
+    kill -0 "$pid" 2>/dev/null || return 2
+    # Any HTTP answer (401 with --auth) from a process whose log says it
+    # listens on this port: ours, not someone else's.
+    if grep -q "listening on 127.0.0.1:$port" "$dir/log"; then
+      code=$(timeout 5 curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${ca[@]}" \
+        "$scheme://127.0.0.1:$port/v2/") || true
+      case $code in 200 | 401) return 0 ;; esac
+    fi
+    [ $SECONDS -lt $deadline ] || return 1
+    sleep 0.05
+  done
+}
+
+# registry_stop: stops the registries of the current scope (this test's, or
+# the file's in teardown_file).
+registry_stop() {
+  local scope pid
+  scope=$(_reg_scope)
+  [ -f "$scope/registry.pids" ] || return 0
+  for pid in $(cat "$scope/registry.pids"); do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in $(cat "$scope/registry.pids"); do
+    wait "$pid" 2>/dev/null || true # our child: reap it (status 143)
+    wait_for_exit "$pid" 10 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -f "$scope/registry.pids"
+}
+
+# registry_setup: for setup(). Skips when registry_require found something
+# missing; remembers where the file-level registry logs end.
+registry_setup() {
+  [ -z "${REG_MISSING:-}" ] || skip "$REG_MISSING"
+  local log
+  : >"$BATS_TEST_TMPDIR/registry.marks"
+  for log in "$BATS_FILE_TMPDIR"/registry.*/log; do
+    [ -f "$log" ] && echo "$log $(wc -l <"$log")" >>"$BATS_TEST_TMPDIR/registry.marks"
+  done
+  return 0
+}
+
+# registry_teardown: for teardown(). Stops this test's proxies and
+# registries; when the test failed, prints what the registries and proxies
+# logged during it.
+registry_teardown() {
+  fault_proxy_stop
+  if [ "${BATS_TEST_COMPLETED:-}" != 1 ]; then
+    registry_print_logs
+  fi
+  registry_stop
+}
+
+# registry_print_logs: the file-level registry log lines written since this
+# test began, and this test's registry and proxy logs (last 40 lines each).
+registry_print_logs() {
+  local log mark f
+  if [ -f "$BATS_TEST_TMPDIR/registry.marks" ]; then
+    while read -r log mark; do
+      echo "--- $log (this test's part)"
+      tail -n +"$((mark + 1))" "$log" | tail -40
+    done <"$BATS_TEST_TMPDIR/registry.marks"
+  fi
+  for f in "$BATS_TEST_TMPDIR"/registry.*/log "$BATS_TEST_TMPDIR"/proxy.*.log "$BATS_TEST_TMPDIR"/proxy.*.err; do
+    [ -s "$f" ] || continue
+    echo "--- $f"
+    tail -40 "$f"
+  done
+}
+
+# --- images -------------------------------------------------------------
+
+# go_arch: the OCI architecture name of this host (amd64, arm64, ...).
+go_arch() {
+  case $(uname -m) in
+    x86_64) echo amd64 ;;
+    aarch64 | arm64) echo arm64 ;;
+    armv7* | armv6* | arm) echo arm ;;
+    i?86) echo 386 ;;
+    ppc64le) echo ppc64le ;;
+    s390x) echo s390x ;;
+    riscv64) echo riscv64 ;;
+    *) uname -m ;;
+  esac
+}
+
+# other_arch: an architecture that is not this host's (for multi-arch tests).
+other_arch() { if [ "$(go_arch)" = arm64 ]; then echo amd64; else echo arm64; fi; }
+
+_umoci() { timeout "$REG_TIMEOUT" umoci "$@"; }
+
+# layout_has_tag DIR TAG: DIR is an OCI layout with an entry named TAG.
+layout_has_tag() {
+  [ -f "$1/index.json" ] &&
+    jq -e --arg t "$2" 'any(.manifests[]; .annotations["org.opencontainers.image.ref.name"] == $t)' \
+      "$1/index.json" >/dev/null
+}
+
+# make_busybox_image DIR [TAG]: an OCI image layout in DIR with image TAG
+# (default latest) for this host's architecture: layer 1 a busybox rootfs
+# (helpers.bash's make_rootfs), layer 2 adds /etc/hello; Cmd ["sh"]. Does
+# nothing when DIR already has TAG, so setup_file can build once per file.
+make_busybox_image() {
+  local dir=$1 tag=${2:-latest} work
+  layout_has_tag "$dir" "$tag" && return 0
+  [ -f "$dir/index.json" ] || _umoci init --layout "$dir" || return
+  work=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/umoci.XXXXXX")
+  {
+    _umoci new --image "$dir:$tag" &&
+      _umoci unpack --image "$dir:$tag" "$work/bundle" >/dev/null &&
+      make_rootfs "$work/bundle/rootfs" &&
+      _umoci repack --refresh-bundle --history.created_by "busybox rootfs" \
+        --image "$dir:$tag" "$work/bundle" &&
+      mkdir -p "$work/bundle/rootfs/etc" &&
+      echo "hello from the second layer" >"$work/bundle/rootfs/etc/hello" &&
+      _umoci repack --refresh-bundle --history.created_by "add /etc/hello" \
+        --image "$dir:$tag" "$work/bundle" &&
+      _umoci config --image "$dir:$tag" --os linux --architecture "$(go_arch)" \
+        --config.cmd sh --config.workingdir / &&
+      _umoci gc --layout "$dir"
+  } || { echo "make_busybox_image: umoci failed for $dir:$tag" >&2; rm -rf "$work"; return 1; }
+  rm -rf "$work"
+}
+
+# add_layer_image DIR FROM TO FILE CONTENT [ARCH]: image TO is image FROM plus
+# one layer that writes CONTENT to FILE, with architecture ARCH (default:
+# FROM's). TO shares every layer of FROM.
+add_layer_image() {
+  local dir=$1 from=$2 to=$3 file=$4 content=$5 arch=${6:-} work
+  layout_has_tag "$dir" "$to" && return 0
+  work=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/umoci.XXXXXX")
+  {
+    _umoci config --image "$dir:$from" --tag "$to" ${arch:+--architecture "$arch"} &&
+      _umoci unpack --image "$dir:$to" "$work/bundle" >/dev/null &&
+      mkdir -p "$work/bundle/rootfs/$(dirname "$file")" &&
+      printf '%s\n' "$content" >"$work/bundle/rootfs/$file" &&
+      _umoci repack --history.created_by "add $file" --image "$dir:$to" "$work/bundle" &&
+      _umoci gc --layout "$dir"
+  } || { echo "add_layer_image: umoci failed for $dir:$to" >&2; rm -rf "$work"; return 1; }
+  rm -rf "$work"
+}
+
+# layout_digest DIR TAG: the digest of the entry TAG of layout DIR.
+layout_digest() {
+  jq -er --arg t "$2" '[.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == $t)]
+    | if length == 1 then .[0].digest else error("\(length) entries named \($t)") end' "$1/index.json"
+}
+
+# layout_blob DIR DIGEST: the path of a blob in layout DIR.
+layout_blob() { echo "$1/blobs/${2%%:*}/${2#*:}"; }
+
+# manifest_blobs DIR MANIFEST-DIGEST: the digests a manifest references
+# (config first, then layers), one a line.
+manifest_blobs() {
+  jq -r '.config.digest, .layers[].digest' "$(layout_blob "$1" "$2")"
+}
+
+# make_index DIR TAG SRC-TAG...: adds entry TAG to layout DIR: an OCI image
+# index of the manifests of SRC-TAGs, each with its platform (os,
+# architecture, variant read from its config).
+make_index() {
+  local dir=$1 tag=$2 src d cfg descs=() idx hex
+  shift 2
+  layout_has_tag "$dir" "$tag" && return 0
+  for src in "$@"; do
+    d=$(layout_digest "$dir" "$src") || return
+    cfg=$(jq -r .config.digest "$(layout_blob "$dir" "$d")") || return
+    descs+=("$(jq -c --slurpfile c "$(layout_blob "$dir" "$cfg")" \
+      --arg d "$d" '.manifests[] | select(.digest == $d) | del(.annotations)
+        | .platform = ({os: $c[0].os, architecture: $c[0].architecture}
+                       + if $c[0].variant then {variant: $c[0].variant} else {} end)' \
+      "$dir/index.json" | head -1)")
+  done
+  idx=$(printf '%s\n' "${descs[@]}" | jq -cs '{schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.index.v1+json", manifests: .}') || return
+  hex=$(printf '%s' "$idx" | sha256sum | cut -d' ' -f1)
+  printf '%s' "$idx" >"$dir/blobs/sha256/$hex"
+  jq --arg d "sha256:$hex" --argjson s "$(printf '%s' "$idx" | wc -c)" --arg t "$tag" \
+    '.manifests += [{mediaType: "application/vnd.oci.image.index.v1+json", digest: $d,
+      size: $s, annotations: {"org.opencontainers.image.ref.name": $t}}]' \
+    "$dir/index.json" >"$dir/index.json.tmp" && mv "$dir/index.json.tmp" "$dir/index.json"
+}
+
+# _skopeo_tls_args PREFIX TLS CREDS: skopeo options for a registry (PREFIX
+# is "dest-", "src-" or "").
+_skopeo_tls_args() {
+  local p=$1 tls=$2 creds=$3
+  if [ -n "$tls" ]; then
+    echo "--${p}cert-dir=$REG_CERTS"
+  else
+    echo "--${p}tls-verify=false"
+  fi
+  [ -z "$creds" ] || echo "--${p}creds=$creds"
+}
+
+# registry_push_oci DIR:TAG REF [--creds U:P] [--tls] [--format oci|v2s2]:
+# copies an image (or index, with all its manifests) from an OCI layout to
+# docker://REF. --tls trusts $REG_CERTS; otherwise TLS is not verified
+# (plain HTTP on 127.0.0.1).
+registry_push_oci() {
+  local src=$1 ref=$2 creds='' tls='' format='' args
+  shift 2
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --creds) creds=$2; shift ;;
+      --tls) tls=1 ;;
+      --format) format=$2; shift ;;
+      *) echo "registry_push_oci: unknown option $1" >&2; return 2 ;;
+    esac
+    shift
+  done
+  mapfile -t args < <(_skopeo_tls_args dest- "$tls" "$creds")
+  timeout "$REG_TIMEOUT" skopeo copy -q --all --retry-times 2 "${args[@]}" \
+    ${format:+--format "$format"} "oci:$src" "docker://$ref" 3>&- ||
+    { echo "registry_push_oci: skopeo copy oci:$src docker://$ref failed" >&2; return 1; }
+}
+
+# registry_push_docker DIR:TAG REF [...]: the same, as a Docker schema2 image.
+registry_push_docker() { registry_push_oci "$@" --format v2s2; }
+
+# registry_manifest REF [--creds U:P] [--tls]: the raw manifest (or index)
+# the registry serves for REF.
+registry_manifest() {
+  local ref=$1 creds='' tls='' args
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --creds) creds=$2; shift ;;
+      --tls) tls=1 ;;
+    esac
+    shift
+  done
+  mapfile -t args < <(_skopeo_tls_args "" "$tls" "$creds")
+  timeout "$REG_TIMEOUT" skopeo inspect --raw "${args[@]}" "docker://$ref" 3>&-
+}
+
+# registry_digest REF [...]: the digest of that manifest (what `docker pull`
+# reports and REF@DIGEST pulls).
+registry_digest() {
+  local sum
+  # Straight from the pipe: $(...) would drop the manifest's final newline.
+  sum=$(set -o pipefail; registry_manifest "$@" | sha256sum) || return
+  echo "sha256:${sum%% *}"
+}
+
+# --- fault proxy ----------------------------------------------------------
+
+# fault_proxy_start UPSTREAM [FAULT-OPTIONS...]: starts tools/fault_proxy.py
+# in front of UPSTREAM (127.0.0.1:PORT) for this test. Exports
+# PROXY=127.0.0.1:PORT, PROXY_LOG (one JSON line per request), PROXY_PID.
+fault_proxy_start() {
+  local upstream=$1 n=1 out max=${PROXY_MAX_SECONDS:-60}
+  shift
+  while [ -e "$BATS_TEST_TMPDIR/proxy.$n.out" ]; do n=$((n + 1)); done
+  out=$BATS_TEST_TMPDIR/proxy.$n.out
+  PROXY_LOG=$BATS_TEST_TMPDIR/proxy.$n.log
+  : >"$PROXY_LOG"
+  timeout "$((max + 30))" "$PYTHON" "$TOOLS_DIR/fault_proxy.py" \
+    --upstream "$upstream" --log "$PROXY_LOG" --max-seconds "$max" "$@" \
+    >"$out" 2>"$BATS_TEST_TMPDIR/proxy.$n.err" </dev/null 3>&- &
+  PROXY_PID=$!
+  echo "$PROXY_PID" >>"$BATS_TEST_TMPDIR/proxy.pids"
+  wait_for_file "$out" 10 || { cat "$BATS_TEST_TMPDIR/proxy.$n.err" >&2; return 1; }
+  PROXY=127.0.0.1:$(head -1 "$out")
+  export PROXY PROXY_LOG PROXY_PID
+}
+
+# fault_proxy_stop: stops this test's proxies.
+fault_proxy_stop() {
+  local pid
+  [ -f "${BATS_TEST_TMPDIR:-}/proxy.pids" ] || return 0
+  for pid in $(cat "$BATS_TEST_TMPDIR/proxy.pids"); do
+    kill "$pid" 2>/dev/null || continue
+    wait "$pid" 2>/dev/null || true
+    wait_for_exit "$pid" 5 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -f "$BATS_TEST_TMPDIR/proxy.pids"
+}
+
+# proxy_blob_gets [DIGEST] [LOG]: how many blob GETs (of DIGEST, or of any
+# blob) the proxy has seen.
+proxy_blob_gets() {
+  jq -s --arg d "${1:-}" '[.[] | select(.method == "GET" and .blob != null
+    and ($d == "" or .blob == $d))] | length' "${2:-$PROXY_LOG}"
+}
+
+# proxy_blobs_fetched [LOG]: the distinct blobs the proxy served with 200/206.
+proxy_blobs_fetched() {
+  jq -rs '[.[] | select(.method == "GET" and .blob != null and (.status == 200 or .status == 206))
+    | .blob] | unique | .[]' "${1:-$PROXY_LOG}"
+}
