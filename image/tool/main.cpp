@@ -38,7 +38,7 @@ int main(int argc, char** argv)
 
     auto* tag = app.add_subcommand("tag", "name an image again");
     tag->add_option("src", name, "image")->required();
-    tag->add_option("dest", dest, "new name")->required();
+    tag->add_option("dest", dest, "new name")->required()->check(reg::ReferenceValidator());
     tag->callback([&] { action = [&](const Store& s) { return cmd_tag(s, name, dest); }; });
 
     auto* rm = app.add_subcommand("rm", "remove names (blobs stay until gc)");
