@@ -82,15 +82,7 @@ img_ok() {
   [ "$status" -eq 0 ]
 }
 
-# one_error_line: exit status 1 and exactly one "ctr-image: error: ..." line
-# on stderr, the last one; sets ERR_LINE.
-one_error_line() {
-  [ "$status" -eq 1 ] || { echo "expected exit status 1, got $status"; return 1; }
-  [ "$(grep -c '^ctr-image: error: ' <<<"$stderr")" -eq 1 ] ||
-    { echo "expected one 'ctr-image: error: ' line"; return 1; }
-  ERR_LINE=${stderr_lines[${#stderr_lines[@]} - 1]}
-  [[ "$ERR_LINE" == "ctr-image: error: "* ]] || { echo "the error line is not the last"; return 1; }
-}
+one_error_line() { one_error_line_of ctr-image; }
 
 # store_names [STORE]: the names in the store's index.json, sorted.
 store_names() {
@@ -102,38 +94,8 @@ store_names() {
 # entry_digest NAME [STORE]: the manifest digest of entry NAME (exactly one).
 entry_digest() { layout_digest "${2:-$STORE}/oci" "$1"; }
 
-# store_snapshot: every file of the store with its hash (to compare).
-store_snapshot() {
-  [ -d "$STORE" ] || return 0
-  (cd "$STORE" && find . -type f -exec sha256sum {} + | sort)
-}
-
 # blob_count [STORE]: the number of files in STORE/oci/blobs/sha256.
 blob_count() { find "${1:-$STORE}/oci/blobs/sha256" -type f | wc -l; }
-
-# check_layout DIR: oci-layout and index.json are valid; blobs/ holds only
-# blobs/sha256/<hex> files, each hashing to its name.
-check_layout() {
-  local dir=$1 f name bad=0
-  jq -e '.imageLayoutVersion == "1.0.0"' "$dir/oci-layout" >/dev/null ||
-    { echo "check_layout: bad $dir/oci-layout"; return 1; }
-  jq -e '.schemaVersion == 2 and (.manifests | type == "array")' "$dir/index.json" >/dev/null ||
-    { echo "check_layout: bad $dir/index.json"; return 1; }
-  while IFS= read -r f; do
-    case ${f#"$dir"/} in
-      oci-layout | index.json) ;;
-      blobs/sha256/*)
-        name=${f##*/}
-        if ! [[ $name =~ ^[0-9a-f]{64}$ ]]; then
-          echo "check_layout: stray file $f"; bad=1
-        elif [ "$(sha256sum <"$f" | cut -d' ' -f1)" != "$name" ]; then
-          echo "check_layout: blob $f does not hash to its name"; bad=1
-        fi ;;
-      blobs/*) echo "check_layout: stray file $f"; bad=1 ;;
-    esac
-  done < <(find "$dir" -type f)
-  [ $bad -eq 0 ]
-}
 
 # validate_store [STORE]: check_layout, every name readable by skopeo and
 # listed by umoci, and oci-image-tool validate (when installed).

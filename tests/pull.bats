@@ -89,41 +89,7 @@ pull_ok() {
   [ "$status" -eq 0 ]
 }
 
-# one_error_line: exit status 1 and exactly one "ctr-pull: error: ..." line
-# on stderr, the last one (warnings before it are allowed); sets ERR_LINE.
-one_error_line() {
-  [ "$status" -eq 1 ] || { echo "expected exit status 1, got $status"; return 1; }
-  [ "$(grep -c '^ctr-pull: error: ' <<<"$stderr")" -eq 1 ] ||
-    { echo "expected one 'ctr-pull: error: ' line"; return 1; }
-  ERR_LINE=${stderr_lines[${#stderr_lines[@]} - 1]}
-  [[ "$ERR_LINE" == "ctr-pull: error: "* ]] || { echo "the error line is not the last"; return 1; }
-}
-
-# check_layout DIR: DIR is a sound OCI image layout: oci-layout and
-# index.json are valid, blobs/ holds only blobs/sha256/<hex> files and each
-# hashes to its name (so readers never meet a partial or corrupt blob).
-# Files outside blobs/ (a tool's own temp or lock files) are allowed.
-check_layout() {
-  local dir=$1 f name bad=0
-  jq -e '.imageLayoutVersion == "1.0.0"' "$dir/oci-layout" >/dev/null ||
-    { echo "check_layout: bad $dir/oci-layout"; return 1; }
-  jq -e '.schemaVersion == 2 and (.manifests | type == "array")' "$dir/index.json" >/dev/null ||
-    { echo "check_layout: bad $dir/index.json"; return 1; }
-  while IFS= read -r f; do
-    case ${f#"$dir"/} in
-      oci-layout | index.json) ;;
-      blobs/sha256/*)
-        name=${f##*/}
-        if ! [[ $name =~ ^[0-9a-f]{64}$ ]]; then
-          echo "check_layout: stray file $f"; bad=1
-        elif [ "$(sha256sum <"$f" | cut -d' ' -f1)" != "$name" ]; then
-          echo "check_layout: blob $f does not hash to its name"; bad=1
-        fi ;;
-      blobs/*) echo "check_layout: stray file $f"; bad=1 ;;
-    esac
-  done < <(find "$dir" -type f)
-  [ $bad -eq 0 ]
-}
+one_error_line() { one_error_line_of ctr-pull; }
 
 # check_blob DIR DIGEST SIZE: the blob is in layout DIR with that size.
 check_blob() {
@@ -181,12 +147,6 @@ cross_check() {
     timeout 30 umoci stat --image "$dir:$name" >/dev/null ||
       { echo "cross_check: umoci stat $dir:$name failed"; return 1; }
   fi
-}
-
-# store_snapshot: every file of the store with its hash (to compare).
-store_snapshot() {
-  [ -d "$STORE" ] || return 0
-  (cd "$STORE" && find . -type f -exec sha256sum {} + | sort)
 }
 
 # store_names: the names in the store's index.json.

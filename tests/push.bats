@@ -89,15 +89,7 @@ push_ok() {
   [ "$status" -eq 0 ]
 }
 
-# one_error_line: exit status 1 and exactly one "ctr-push: error: ..." line
-# on stderr, the last one; sets ERR_LINE.
-one_error_line() {
-  [ "$status" -eq 1 ] || { echo "expected exit status 1, got $status"; return 1; }
-  [ "$(grep -c '^ctr-push: error: ' <<<"$stderr")" -eq 1 ] ||
-    { echo "expected one 'ctr-push: error: ' line"; return 1; }
-  ERR_LINE=${stderr_lines[${#stderr_lines[@]} - 1]}
-  [[ "$ERR_LINE" == "ctr-push: error: "* ]] || { echo "the error line is not the last"; return 1; }
-}
+one_error_line() { one_error_line_of ctr-push; }
 
 # log_mark LOG: the number of lines LOG has now (to read what comes after).
 log_mark() { wc -l <"$1"; }
