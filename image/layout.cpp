@@ -181,8 +181,25 @@ BlobWriter::BlobWriter(const OciLayout& layout, std::string digest, int64_t size
         restart();
 }
 
+BlobWriter::~BlobWriter()
+{
+    try {
+        if (fd_ && !done_)
+            flush();
+    } catch (const Error&) {
+        // What was not flushed is downloaded again next time.
+    }
+}
+
+void BlobWriter::flush()
+{
+    write_all(fd_.get(), buf_, partial_);
+    buf_.clear();
+}
+
 void BlobWriter::restart()
 {
+    buf_.clear();
     if (::ftruncate(fd_.get(), 0) < 0 || ::lseek(fd_.get(), 0, SEEK_SET) < 0)
         throw_errno("truncate " + partial_);
     hash_ = std::make_unique<Sha256>();
@@ -193,7 +210,9 @@ void BlobWriter::write(const void* data, size_t len)
 {
     if (written_ + static_cast<int64_t>(len) > size_)
         fail("blob {}: the registry sent more than the {} bytes its descriptor says", digest_, size_);
-    write_all(fd_.get(), std::string_view(static_cast<const char*>(data), len), partial_);
+    buf_.append(static_cast<const char*>(data), len);
+    if (buf_.size() >= (256 << 10))
+        flush();
     hash_->update(data, len);
     written_ += static_cast<int64_t>(len);
 }
@@ -202,6 +221,7 @@ void BlobWriter::finish()
 {
     if (done_)
         return;
+    flush();
     if (written_ != size_)
         fail("blob {}: got {} bytes, expected {}", digest_, written_, size_);
     std::string got = hash_->digest();

@@ -59,6 +59,8 @@ public:
     BlobWriter(const OciLayout& layout, std::string digest, int64_t size);
     BlobWriter(const BlobWriter&) = delete;
     BlobWriter& operator=(const BlobWriter&) = delete;
+    // Flushes what is buffered, so an interrupted download can resume from it.
+    ~BlobWriter();
 
     // True when the blob was already in place (another process finished it).
     bool done() const { return done_; }
@@ -69,6 +71,8 @@ public:
     void finish();
 
 private:
+    void flush();
+
     const OciLayout& layout_;
     std::string digest_;
     int64_t size_;
@@ -77,6 +81,8 @@ private:
     std::unique_ptr<Sha256> hash_;
     int64_t written_ = 0;
     bool done_ = false;
+    // HTTP clients hand over 16 KiB at a time; write(2) 256 KiB at a time.
+    std::string buf_;
 };
 
 } // namespace ctr::img

@@ -121,7 +121,7 @@ HttpResponse Http::perform(const HttpRequest& req)
     curl_easy_setopt(c, CURLOPT_USERAGENT, "ctr/" CTR_VERSION);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     // Larger reads: fewer callbacks and write(2)s per blob.
-    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 512L * 1024);
+    curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 128L * 1024);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
