@@ -301,7 +301,8 @@ FetchedManifest RegistryClient::get_manifest(Http& http, const std::string& repo
     }
 }
 
-void RegistryClient::get_blob(Http& http, const std::string& repo, const img::Descriptor& d, img::BlobWriter& w)
+void RegistryClient::get_blob(Http& http, const std::string& repo, const img::Descriptor& d, img::BlobWriter& w,
+                              const std::function<void(int64_t)>& on_data)
 {
     if (w.done())
         return;
@@ -317,6 +318,8 @@ void RegistryClient::get_blob(Http& http, const std::string& repo, const img::De
                 w.restart();
             first = false;
             w.write(data, len);
+            if (on_data)
+                on_data(w.offset());
         };
         HttpResponse r;
         try {

@@ -3,6 +3,7 @@
 // flow), manifests and blobs with verification, retries and resume.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,7 +40,9 @@ public:
 
     FetchedManifest get_manifest(Http& http, const std::string& repo, const std::string& reference);
     // Downloads a blob into w, resuming and retrying; verified by w.finish().
-    void get_blob(Http& http, const std::string& repo, const img::Descriptor& d, img::BlobWriter& w);
+    // on_data, when set, hears of every chunk written (for progress).
+    void get_blob(Http& http, const std::string& repo, const img::Descriptor& d, img::BlobWriter& w,
+                  const std::function<void(int64_t offset)>& on_data = {});
 
     // One API call: url is a path "/v2/..." (or a full URL the registry gave),
     // scope e.g. "repository:library/busybox:pull".

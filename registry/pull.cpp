@@ -15,11 +15,16 @@ namespace ctr::reg {
 
 namespace {
 
-// An aggregate status line, redrawn on stderr while blobs download.
+// One line per blob (digest, bar, bytes, rate), redrawn in place on stderr
+// while the blobs download.
 class Progress {
 public:
-    Progress(bool enabled, int64_t total, size_t blobs) : enabled_(enabled), total_(total), blobs_(blobs)
+    Progress(bool enabled, const std::vector<img::Descriptor>& blobs) : enabled_(enabled), rows_(blobs.size())
     {
+        for (size_t i = 0; i < blobs.size(); i++) {
+            rows_[i].name = blobs[i].digest.substr(7, 12);
+            rows_[i].size = blobs[i].size;
+        }
         if (enabled_)
             thread_ = std::thread([this] { loop(); });
     }
@@ -34,35 +39,69 @@ public:
         cv_.notify_all();
         thread_.join();
         draw();
-        ssize_t n = ::write(STDERR_FILENO, "\n", 1);
-        (void)n;
     }
-    void add(int64_t bytes) { done_ += bytes; }
-    void blob_done() { blobs_done_++; }
+    void started(size_t i, int64_t offset)
+    {
+        rows_[i].resumed_from = offset;
+        rows_[i].done = offset;
+        rows_[i].start = std::chrono::steady_clock::now();
+        rows_[i].active = true;
+    }
+    void update(size_t i, int64_t offset) { rows_[i].done = offset; }
+    void finished(size_t i)
+    {
+        rows_[i].done = rows_[i].size;
+        rows_[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - rows_[i].start).count();
+        rows_[i].complete = true;
+    }
 
 private:
+    struct Row {
+        std::string name;
+        int64_t size = 0;
+        int64_t resumed_from = 0;
+        std::atomic<int64_t> done{0};
+        std::atomic<bool> active{false}, complete{false};
+        std::chrono::steady_clock::time_point start;
+        std::atomic<double> seconds{0};  // how long it took, once complete
+        Row() = default;
+        Row(const Row& o) : name(o.name), size(o.size) {}
+    };
+
     void loop()
     {
         std::unique_lock<std::mutex> l(mu_);
         while (!cv_.wait_for(l, std::chrono::milliseconds(200), [this] { return stop_; }))
             draw();
     }
+
+    std::string line(const Row& r) const
+    {
+        int64_t done = r.done;
+        double frac = r.size > 0 ? static_cast<double>(done) / static_cast<double>(r.size) : 1.0;
+        int filled = static_cast<int>(frac * 30);
+        std::string bar = std::string(static_cast<size_t>(filled), '=') + std::string(static_cast<size_t>(30 - filled), ' ');
+        std::string state = r.complete ? "done" : r.active ? "" : "waiting";
+        double secs = r.complete ? r.seconds.load()
+                                 : std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
+        double rate = r.active && secs > 0 ? static_cast<double>(done - r.resumed_from) / secs / 1e6 : 0.0;
+        return fmt::format("\033[K{} [{}] {:7.1f}/{:.1f} MB {:6.1f} MB/s {}\n", r.name, bar,
+                           static_cast<double>(done) / 1e6, static_cast<double>(r.size) / 1e6, rate, state);
+    }
+
     void draw()
     {
-        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        double mb = static_cast<double>(done_) / 1e6;
-        std::string line = fmt::format("\r\033[Kblobs {}/{}  {:.1f}/{:.1f} MB  {:.1f} MB/s", blobs_done_.load(),
-                                       blobs_, mb, static_cast<double>(total_) / 1e6, secs > 0 ? mb / secs : 0.0);
-        ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+        std::string out = drawn_ ? fmt::format("\033[{}A", rows_.size()) : "";
+        for (const auto& r : rows_)
+            out += line(r);
+        drawn_ = true;
+        ssize_t n = ::write(STDERR_FILENO, out.data(), out.size());
         (void)n;
     }
 
     bool enabled_;
-    int64_t total_;
-    size_t blobs_;
-    std::atomic<int64_t> done_{0};
-    std::atomic<size_t> blobs_done_{0};
-    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::vector<Row> rows_;
+    bool drawn_ = false;
     std::mutex mu_;
     std::condition_variable cv_;
     bool stop_ = false;
@@ -73,10 +112,7 @@ private:
 void download_all(RegistryClient& client, const std::string& repo, const img::OciLayout& layout,
                   const std::vector<img::Descriptor>& blobs, const PullOptions& opts)
 {
-    int64_t total = 0;
-    for (const auto& b : blobs)
-        total += b.size;
-    Progress progress(opts.progress, total, blobs.size());
+    Progress progress(opts.progress, blobs);
     std::atomic<size_t> next{0};
     std::mutex err_mu;
     std::exception_ptr error;
@@ -91,10 +127,9 @@ void download_all(RegistryClient& client, const std::string& repo, const img::Oc
                 }
                 const img::Descriptor& d = blobs[i];
                 img::BlobWriter w(layout, d.digest, d.size);
-                int64_t before = w.done() ? d.size : w.offset();
-                client.get_blob(*http, repo, d, w);
-                progress.add(d.size - before);
-                progress.blob_done();
+                progress.started(i, w.done() ? d.size : w.offset());
+                client.get_blob(*http, repo, d, w, [&](int64_t offset) { progress.update(i, offset); });
+                progress.finished(i);
             }
         } catch (...) {
             std::lock_guard<std::mutex> l(err_mu);
