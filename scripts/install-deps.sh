@@ -11,7 +11,7 @@ packages=(
   scdoc
   # tests, demo and cross-checks
   bats jq busybox-static runc crun util-linux procps iproute2 python3
-  docker-registry skopeo umoci oci-image-tool apache2-utils openssl curl ca-certificates
+  docker-registry skopeo umoci oci-image-tool apache2-utils openssl curl ca-certificates zstd
   # benchmarks
   hyperfine time
 )

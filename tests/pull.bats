@@ -26,6 +26,7 @@ setup_file() {
   add_layer_image "$IMG" latest extra /etc/extra "a third layer"
   add_layer_image "$IMG" latest other /etc/arch "$OTHER" "$OTHER"
   make_index "$IMG" multi latest other
+  add_compression_image "$IMG" latest mixed
 
   registry_start
   export PLAIN=$REG_HOST
@@ -33,6 +34,7 @@ setup_file() {
   registry_push_docker "$IMG:latest" "$PLAIN/busybox-docker:latest"
   registry_push_oci "$IMG:extra" "$PLAIN/busybox-extra:latest"
   registry_push_oci "$IMG:multi" "$PLAIN/busybox-multi:latest"
+  registry_push_raw "$IMG:mixed" "$PLAIN/busybox-mixed:latest"
   registry_push_oci "$IMG:latest" "$PLAIN/library/busybox:latest" # Docker Hub's stand-in
 
   registry_start --auth
@@ -772,4 +774,54 @@ write_authfile() {
   [[ "$range" =~ ^bytes=([0-9]+)-$ ]]
   start=${BASH_REMATCH[1]}
   [ "$start" -gt 0 ] && [ "$start" -le "$n" ]
+}
+
+@test "fault: a pull killed mid-blob resumes from its partial file when run again" {
+  local n=700000 partial range start pid
+  fault_proxy_start "$PLAIN" --stall-after "$n" --times 1 --blob "$BB_LAYER"
+  partial=$STORE/oci/.ctr-tmp/${BB_LAYER#sha256:}.partial
+  # ctr-pull itself in the background (not through timeout(1)), so that
+  # kill -9 reaches it.
+  "$CTR_PULL" --root "$STORE" -q "$PROXY/busybox:latest" >/dev/null 2>&1 3>&- &
+  pid=$!
+  bg_track "$pid"
+  # The partial file grows in 256 KiB writes; wait for the first one.
+  local deadline=$((SECONDS + 20))
+  until [ -f "$partial" ] && [ "$(stat -c %s "$partial")" -ge 262144 ]; do
+    kill -0 "$pid" 2>/dev/null || { echo "ctr-pull exited before it was killed"; return 1; }
+    [ $SECONDS -lt $deadline ] || { echo "no partial download appeared"; return 1; }
+    sleep 0.05
+  done
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  [ -s "$partial" ]
+  [ -z "$(store_names)" ]
+  # Run again (the proxy's one stall is spent): it resumes with a Range request.
+  pull_ok "$PROXY/busybox:latest"
+  check_layout "$STORE/oci"
+  check_entry "$STORE/oci" "$PROXY/busybox:latest"
+  [ ! -e "$partial" ]
+  range=$(jq -r --arg d "$BB_LAYER" 'select(.blob == $d and .range != null) | .range' "$PROXY_LOG" | head -1)
+  [[ "$range" =~ ^bytes=([0-9]+)-$ ]]
+  start=${BASH_REMATCH[1]}
+  [ "$start" -ge 262144 ] && [ "$start" -le "$n" ]
+}
+
+@test "gzip, zstd and uncompressed layers are pulled as they are and verified" {
+  local digest m
+  digest=$(registry_digest "$PLAIN/busybox-mixed:latest")
+  pull_ok "$PLAIN/busybox-mixed:latest"
+  [ "$output" = "$PLAIN/busybox-mixed:latest@$digest" ]
+  check_layout "$STORE/oci"
+  m=$(layout_blob "$STORE/oci" "$digest")
+  [ "$(jq -r '.layers[].mediaType' "$m" | sort -u | tr '\n' ' ')" = \
+    "application/vnd.oci.image.layer.v1.tar application/vnd.oci.image.layer.v1.tar+gzip application/vnd.oci.image.layer.v1.tar+zstd " ]
+  # Every layer is in the store, byte for byte what the registry has.
+  for d in $(jq -r '.layers[].digest' "$m"); do
+    [ -f "$(layout_blob "$STORE/oci" "$d")" ]
+  done
+  zstd -dc "$(layout_blob "$STORE/oci" "$(jq -r '.layers[] | select(.mediaType | endswith("zstd")) | .digest' "$m")")" |
+    tar -xO etc/zstd-layer | grep -qx zstd
+  check_entry "$STORE/oci" "$PLAIN/busybox-mixed:latest"
+  cross_check "$STORE/oci" "$PLAIN/busybox-mixed:latest"
 }

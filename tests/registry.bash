@@ -518,3 +518,65 @@ store_snapshot() {
   [ -d "$STORE" ] || return 0
   (cd "$STORE" && find . -type f -exec sha256sum {} + | sort)
 }
+
+# add_compression_image DIR FROM TO: image TO in layout DIR is FROM plus a
+# zstd-compressed layer and an uncompressed one (media types +zstd and plain
+# tar), made by hand with tar, zstd, sha256sum and jq.
+add_compression_image() {
+  local dir=$1 from=$2 to=$3 work m cfg
+  work=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/layers.XXXXXX")
+  mkdir -p "$work/z/etc" "$work/u/etc"
+  echo zstd >"$work/z/etc/zstd-layer"
+  echo plain >"$work/u/etc/plain-layer"
+  tar -C "$work/z" -cf "$work/z.tar" etc
+  tar -C "$work/u" -cf "$work/u.tar" etc
+  zstd -q -19 -o "$work/z.tar.zst" "$work/z.tar"
+  local zd ud zdiff
+  zd=sha256:$(sha256sum <"$work/z.tar.zst" | cut -d' ' -f1)
+  zdiff=sha256:$(sha256sum <"$work/z.tar" | cut -d' ' -f1)
+  ud=sha256:$(sha256sum <"$work/u.tar" | cut -d' ' -f1)
+  cp "$work/z.tar.zst" "$(layout_blob "$dir" "$zd")"
+  cp "$work/u.tar" "$(layout_blob "$dir" "$ud")"
+  m=$(layout_blob "$dir" "$(layout_digest "$dir" "$from")")
+  cfg=$(layout_blob "$dir" "$(jq -r .config.digest "$m")")
+  jq -c --arg z "$zdiff" --arg u "$ud" '.rootfs.diff_ids += [$z, $u]' "$cfg" >"$work/config.json"
+  local cd
+  cd=sha256:$(sha256sum <"$work/config.json" | cut -d' ' -f1)
+  cp "$work/config.json" "$(layout_blob "$dir" "$cd")"
+  jq -c --arg cd "$cd" --argjson cs "$(stat -c %s "$work/config.json")" \
+    --arg zd "$zd" --argjson zs "$(stat -c %s "$work/z.tar.zst")" \
+    --arg ud "$ud" --argjson us "$(stat -c %s "$work/u.tar")" \
+    '.config.digest = $cd | .config.size = $cs
+     | .layers += [{"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd", "digest": $zd, "size": $zs},
+                   {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": $ud, "size": $us}]' \
+    "$m" >"$work/manifest.json"
+  local md
+  md=sha256:$(sha256sum <"$work/manifest.json" | cut -d' ' -f1)
+  cp "$work/manifest.json" "$(layout_blob "$dir" "$md")"
+  jq -c --arg t "$to" --arg d "$md" --argjson s "$(stat -c %s "$work/manifest.json")" \
+    '.manifests += [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": $d, "size": $s,
+                     "annotations": {"org.opencontainers.image.ref.name": $t}}]' \
+    "$dir/index.json" >"$work/index.json" && cp "$work/index.json" "$dir/index.json"
+  rm -rf "$work"
+}
+
+# registry_push_raw DIR:TAG HOST/REPO:TAG: uploads the image's blobs and
+# manifest byte for byte with curl (plain HTTP registries), where skopeo
+# would recompress uncompressed layers.
+registry_push_raw() {
+  local src=$1 ref=$2 dir tag host repo rtag m d loc
+  dir=${src%:*} tag=${src##*:}
+  host=${ref%%/*} repo=${ref#*/} rtag=${repo##*:} repo=${repo%:*}
+  m=$(layout_blob "$dir" "$(layout_digest "$dir" "$tag")")
+  for d in $(jq -r '.config.digest, .layers[].digest' "$m"); do
+    loc=$(curl -fsS -o /dev/null -D - -X POST "http://$host/v2/$repo/blobs/uploads/" |
+      tr -d '\r' | sed -n 's/^[Ll]ocation: //p') || return
+    case $loc in http*) ;; *) loc=http://$host$loc ;; esac
+    case $loc in *\?*) loc="$loc&digest=$d" ;; *) loc="$loc?digest=$d" ;; esac
+    curl -fsS -X PUT -H 'Content-Type: application/octet-stream' \
+      --data-binary "@$(layout_blob "$dir" "$d")" "$loc" >/dev/null || return
+  done
+  curl -fsS -X PUT -H "Content-Type: $(jq -r '.mediaType // "application/vnd.oci.image.manifest.v1+json"' "$m")" \
+    --data-binary "@$m" \
+    "http://$host/v2/$repo/manifests/$rtag" >/dev/null
+}

@@ -47,6 +47,7 @@ import json
 import os
 import re
 import socket
+import time
 import sys
 import threading
 import urllib.parse
@@ -225,11 +226,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if fault == "drop-after":
             data = data[:args.drop_after]
+        if fault == "stall-after":
+            data = data[:args.stall_after]
         if is_blob_get:
             entry["sent_sha256"] = "sha256:" + hashlib.sha256(data).hexdigest()
         self.wfile.write(data)
         self.wfile.flush()
         entry["sent"] = len(data)
+        if fault == "stall-after":
+            # Hang until the client goes away (it is killed) or time is up.
+            deadline = time.monotonic() + args.max_seconds
+            self.connection.settimeout(0.5)
+            while time.monotonic() < deadline:
+                try:
+                    if not self.connection.recv(1, socket.MSG_PEEK):
+                        break
+                except socket.timeout:
+                    continue
+                except OSError:
+                    break
+            self.close_connection = True
+            return
         if fault == "drop-after":
             self.close_connection = True
             try:
@@ -244,6 +261,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             name = "truncate"
         elif args.drop_after is not None and length > args.drop_after:
             name = "drop-after"
+        elif args.stall_after is not None and length > args.stall_after:
+            name = "stall-after"
         else:
             return None
         return name if st.take_fault() else None
@@ -272,6 +291,8 @@ def parse_args(argv):
     faults.add_argument("--corrupt-byte", action="store_true")
     faults.add_argument("--truncate", type=int, metavar="N")
     faults.add_argument("--drop-after", type=int, metavar="N")
+    faults.add_argument("--stall-after", type=int, metavar="N",
+                        help="send N body bytes, then hang without closing (to kill the client mid-blob)")
     faults.add_argument("--status", type=int, metavar="CODE")
     ap.add_argument("--times", type=int, metavar="K",
                     help="fault only the first K eligible blob GETs (default: all)")
