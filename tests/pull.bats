@@ -27,6 +27,8 @@ setup_file() {
   add_layer_image "$IMG" latest other /etc/arch "$OTHER" "$OTHER"
   make_index "$IMG" multi latest other
   add_compression_image "$IMG" latest mixed
+  export FOREIGN_LAYER
+  FOREIGN_LAYER=$(add_foreign_layer_image "$IMG" latest foreign)
 
   registry_start
   export PLAIN=$REG_HOST
@@ -35,6 +37,7 @@ setup_file() {
   registry_push_oci "$IMG:extra" "$PLAIN/busybox-extra:latest"
   registry_push_oci "$IMG:multi" "$PLAIN/busybox-multi:latest"
   registry_push_raw "$IMG:mixed" "$PLAIN/busybox-mixed:latest"
+  registry_push_raw "$IMG:foreign" "$PLAIN/busybox-foreign:latest"
   registry_push_oci "$IMG:latest" "$PLAIN/library/busybox:latest" # Docker Hub's stand-in
 
   registry_start --auth
@@ -824,4 +827,19 @@ write_authfile() {
     tar -xO etc/zstd-layer | grep -qx zstd
   check_entry "$STORE/oci" "$PLAIN/busybox-mixed:latest"
   cross_check "$STORE/oci" "$PLAIN/busybox-mixed:latest"
+}
+
+@test "a non-distributable layer is recorded in the manifest but not downloaded" {
+  local digest m
+  digest=$(registry_digest "$PLAIN/busybox-foreign:latest")
+  pull_ok "$PLAIN/busybox-foreign:latest"
+  [ "$output" = "$PLAIN/busybox-foreign:latest@$digest" ]
+  check_layout "$STORE/oci"
+  m=$(layout_blob "$STORE/oci" "$digest")
+  [ "$(jq -r '.layers[-1].urls[0]' "$m")" = "https://example.invalid/layer.tar.gz" ]
+  [ ! -e "$(layout_blob "$STORE/oci" "$FOREIGN_LAYER")" ]
+  # The distributable blobs are all there.
+  for d in $(jq -r '.config.digest, (.layers[] | select(.urls == null) | .digest)' "$m"); do
+    [ -f "$(layout_blob "$STORE/oci" "$d")" ]
+  done
 }

@@ -153,6 +153,11 @@ storage:
     rootdirectory: $dir/data
   delete:
     enabled: true
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://
 http:
   addr: 127.0.0.1:$port
   secret: ctr-test-secret
@@ -568,7 +573,8 @@ registry_push_raw() {
   dir=${src%:*} tag=${src##*:}
   host=${ref%%/*} repo=${ref#*/} rtag=${repo##*:} repo=${repo%:*}
   m=$(layout_blob "$dir" "$(layout_digest "$dir" "$tag")")
-  for d in $(jq -r '.config.digest, .layers[].digest' "$m"); do
+  # Non-distributable layers stay where their URLs say: never uploaded.
+  for d in $(jq -r '.config.digest, (.layers[] | select(.urls == null) | .digest)' "$m"); do
     loc=$(curl -fsS -o /dev/null -D - -X POST "http://$host/v2/$repo/blobs/uploads/" |
       tr -d '\r' | sed -n 's/^[Ll]ocation: //p') || return
     case $loc in http*) ;; *) loc=http://$host$loc ;; esac
@@ -579,4 +585,23 @@ registry_push_raw() {
   curl -fsS -X PUT -H "Content-Type: $(jq -r '.mediaType // "application/vnd.oci.image.manifest.v1+json"' "$m")" \
     --data-binary "@$m" \
     "http://$host/v2/$repo/manifests/$rtag" >/dev/null
+}
+
+# add_foreign_layer_image DIR FROM TO: TO is FROM plus a non-distributable
+# layer that only a URL names (its blob is not in the layout).
+add_foreign_layer_image() {
+  local dir=$1 from=$2 to=$3 work m md fd
+  work=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/foreign.XXXXXX")
+  m=$(layout_blob "$dir" "$(layout_digest "$dir" "$from")")
+  fd=sha256:$(echo "a layer that lives elsewhere" | sha256sum | cut -d' ' -f1)
+  jq -c --arg d "$fd" '.layers += [{"mediaType": "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+      "digest": $d, "size": 29, "urls": ["https://example.invalid/layer.tar.gz"]}]' "$m" >"$work/manifest.json"
+  md=sha256:$(sha256sum <"$work/manifest.json" | cut -d' ' -f1)
+  cp "$work/manifest.json" "$(layout_blob "$dir" "$md")"
+  jq -c --arg t "$to" --arg d "$md" --argjson s "$(stat -c %s "$work/manifest.json")" \
+    '.manifests += [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": $d, "size": $s,
+                     "annotations": {"org.opencontainers.image.ref.name": $t}}]' \
+    "$dir/index.json" >"$work/index.json" && cp "$work/index.json" "$dir/index.json"
+  rm -rf "$work"
+  echo "$fd"
 }
