@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <dirent.h>
 #include <thread>
 
@@ -35,7 +36,9 @@ bool is_loopback(const std::string& host)
 // v1 form [registries.insecure] registries = ["host"].
 bool insecure_in_registries_conf(const std::string& host)
 {
-    auto text = try_read_file("/etc/containers/registries.conf");
+    // $CONTAINERS_REGISTRIES_CONF overrides the system file, as in containers/image.
+    const char* env = std::getenv("CONTAINERS_REGISTRIES_CONF");
+    auto text = try_read_file(env && *env ? env : "/etc/containers/registries.conf");
     if (!text)
         return false;
     std::string location;
