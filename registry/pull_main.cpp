@@ -14,31 +14,6 @@
 
 using namespace ctr;
 
-namespace {
-
-struct Dest {
-    std::string dir;
-    std::string tag;
-};
-
-// "oci:DIR[:TAG]", as skopeo names OCI layouts.
-Dest parse_dest(const std::string& text)
-{
-    if (text.rfind("oci:", 0) != 0)
-        fail("--dest: \"{}\" is not oci:DIR[:TAG]", text);
-    Dest d{text.substr(4), ""};
-    auto colon = d.dir.rfind(':');
-    if (colon != std::string::npos && d.dir.find('/', colon) == std::string::npos) {
-        d.tag = d.dir.substr(colon + 1);
-        d.dir = d.dir.substr(0, colon);
-    }
-    if (d.dir.empty())
-        fail("--dest: \"{}\" names no directory", text);
-    return d;
-}
-
-} // namespace
-
 int main(int argc, char** argv)
 {
     CLI::App app{"ctr-pull: fetch images from registries into the store", "ctr-pull"};
@@ -64,9 +39,9 @@ int main(int argc, char** argv)
         pull.progress = !quiet && ::isatty(STDERR_FILENO);
         std::optional<img::Store> store;
         std::optional<img::OciLayout> layout;
-        Dest d;
+        reg::OciLocation d;
         if (!dest.empty()) {
-            d = parse_dest(dest);
+            d = reg::parse_oci_location(dest, "--dest");
             if (!d.tag.empty() && refs.size() > 1)
                 fail("--dest {}: a TAG names one image; {} references were given", dest, refs.size());
             layout.emplace(d.dir, d.dir + "/.ctr-tmp/lock");

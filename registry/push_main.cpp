@@ -64,15 +64,9 @@ int main(int argc, char** argv)
         std::optional<img::OciLayout> layout;
         std::string ref_name;
         if (!src.empty()) {
-            if (src.rfind("oci:", 0) != 0)
-                fail("--src: \"{}\" is not oci:DIR[:TAG]", src);
-            std::string dir = src.substr(4);
-            auto colon = dir.rfind(':');
-            if (colon != std::string::npos && dir.find('/', colon) == std::string::npos) {
-                ref_name = dir.substr(colon + 1);
-                dir = dir.substr(0, colon);
-            }
-            layout.emplace(dir, dir + "/.ctr-tmp/lock");
+            reg::OciLocation l = reg::parse_oci_location(src, "--src");
+            ref_name = l.tag;
+            layout.emplace(l.dir, l.dir + "/.ctr-tmp/lock");
             if (dest.empty())
                 dest = name;
         } else {

@@ -46,4 +46,19 @@ RegistryOptions registry_options(const RegistryFlags& f)
     return o;
 }
 
+OciLocation parse_oci_location(const std::string& text, const std::string& flag)
+{
+    if (text.rfind("oci:", 0) != 0)
+        fail("{}: \"{}\" is not oci:DIR[:TAG]", flag, text);
+    OciLocation l{text.substr(4), ""};
+    auto colon = l.dir.rfind(':');
+    if (colon != std::string::npos && l.dir.find('/', colon) == std::string::npos) {
+        l.tag = l.dir.substr(colon + 1);
+        l.dir = l.dir.substr(0, colon);
+    }
+    if (l.dir.empty())
+        fail("{}: \"{}\" names no directory", flag, text);
+    return l;
+}
+
 } // namespace ctr::reg

@@ -27,4 +27,11 @@ struct ReferenceValidator : public CLI::Validator {
 };
 RegistryOptions registry_options(const RegistryFlags& f);
 
+// "oci:DIR[:TAG]", as skopeo names an OCI layout (flag names the option in errors).
+struct OciLocation {
+    std::string dir;
+    std::string tag;
+};
+OciLocation parse_oci_location(const std::string& text, const std::string& flag);
+
 } // namespace ctr::reg
