@@ -93,6 +93,8 @@ void load_cert_dir(const std::string& dir, TlsConfig& tls)
     }
 }
 
+} // namespace
+
 std::string error_text(const HttpResponse& r)
 {
     // Registries answer {"errors":[{"code","message"}]}.
@@ -106,6 +108,8 @@ std::string error_text(const HttpResponse& r)
     }
     return std::to_string(r.status);
 }
+
+namespace {
 
 bool retryable(long status) { return status == 408 || status == 429 || status >= 500; }
 
@@ -194,7 +198,15 @@ std::string RegistryClient::fetch_token(Http& http, const Challenge& c, const st
     req.url = realm->second + "?";
     if (auto s = c.params.find("service"); s != c.params.end())
         req.url += "service=" + url_escape(s->second) + "&";
-    req.url += "scope=" + url_escape(scope);
+    // One scope= parameter per scope, as Docker's token protocol has it.
+    size_t start = 0;
+    while (start < scope.size()) {
+        size_t end = scope.find(' ', start);
+        std::string one = scope.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (!one.empty())
+            req.url += (req.url.back() == '?' || req.url.back() == '&' ? "" : "&") + ("scope=" + url_escape(one));
+        start = end == std::string::npos ? scope.size() : end + 1;
+    }
     if (creds_)
         req.headers.push_back("Authorization: Basic " + base64_encode(creds_->user + ":" + creds_->pass));
     HttpResponse r;

@@ -68,6 +68,9 @@ private:
     std::map<std::string, std::string> tokens_;  // scope -> Authorization header
 };
 
+// "401 UNAUTHORIZED: authentication required" from a registry's error body.
+std::string error_text(const HttpResponse& r);
+
 // Hosts that may be reached over plain HTTP by default (loopback), per
 // registries.conf, or named with --insecure.
 bool is_insecure_registry(const std::string& host, const std::vector<std::string>& insecure);

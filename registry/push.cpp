@@ -46,8 +46,7 @@ struct Pusher {
 
     [[noreturn]] void refused(const std::string& what, const HttpResponse& r)
     {
-        fail("push {}/{}: {}: registry answered {}{}", client.registry(), repo, what, r.status,
-             r.body.empty() ? "" : " " + r.body.substr(0, 300));
+        fail("push {}/{}: {}: registry answered {}", client.registry(), repo, what, error_text(r));
     }
 
     bool exists(const std::string& digest)

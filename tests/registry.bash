@@ -605,3 +605,152 @@ add_foreign_layer_image() {
   rm -rf "$work"
   echo "$fd"
 }
+
+# --- bearer token auth ------------------------------------------------------
+#
+#   token_server_start [--anonymous-pull]   # tools/token_server.py: TOKEN_REALM, TOKEN_LOG, ...
+#   registry_start_token                    # a docker-registry that trusts it: REG_HOST, ...
+#
+# Token services started inside a test are stopped by token_server_stop in
+# teardown; those started in setup_file by token_server_stop in teardown_file.
+
+# make_token_certs DIR: the token service's PKI: an RSA test CA (DIR/ca.crt,
+# the registry's rootcertbundle) and a signing certificate it issued
+# (DIR/signer.crt, DIR/signer.key). Tokens carry signer.crt in their x5c
+# header; docker-registry checks that chain against ca.crt.
+make_token_certs() {
+  local dir=$1
+  [ -s "$dir/signer.crt" ] && return 0
+  mkdir -p "$dir"
+  timeout 60 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.crt" \
+    -days 2 -subj "/CN=ctr test token CA" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+    >/dev/null 2>&1 || { echo "make_token_certs: CA failed" >&2; return 1; }
+  timeout 60 openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/signer.key" \
+    -out "$dir/signer.csr" -subj "/CN=ctr test token signer" \
+    >/dev/null 2>&1 || { echo "make_token_certs: CSR failed" >&2; return 1; }
+  printf '%s\n' 'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' >"$dir/signer.ext"
+  timeout 30 openssl x509 -req -in "$dir/signer.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -set_serial "0x$(openssl rand -hex 8)" -days 2 -extfile "$dir/signer.ext" \
+    -out "$dir/signer.crt" >/dev/null 2>&1 || { echo "make_token_certs: signing failed" >&2; return 1; }
+}
+
+# token_server_start [TOKEN-SERVER-OPTIONS...]: starts tools/token_server.py
+# for the current scope (this test's, or the file's from setup_file), signing
+# with make_token_certs' signer (one PKI per file). It grants everything to
+# TOKEN_USER:TOKEN_PASS (a new password each call). Tokens are for service
+# ctr-test-registry from issuer ctr-test-issuer. Exports
+#   TOKEN_REALM  http://127.0.0.1:PORT/token
+#   TOKEN_LOG    one JSON line per token request (see token_server.py)
+#   TOKEN_PID, TOKEN_USER, TOKEN_PASS, TOKEN_CERTS (the PKI's directory),
+#   TOKEN_SERVICE, TOKEN_ISSUER
+token_server_start() {
+  local scope n=1 out max=${TOKEN_MAX_SECONDS:-${REG_MAX_SECONDS:-3600}}
+  TOKEN_SERVICE=ctr-test-registry
+  TOKEN_ISSUER=ctr-test-issuer
+  scope=$(_reg_scope)
+  TOKEN_CERTS=$BATS_FILE_TMPDIR/token-pki
+  make_token_certs "$TOKEN_CERTS" || return 1
+  while [ -e "$scope/token.$n.out" ]; do n=$((n + 1)); done
+  out=$scope/token.$n.out
+  TOKEN_LOG=$scope/token.$n.log
+  TOKEN_USER=ctrtest
+  TOKEN_PASS=tk-$(openssl rand -hex 8)
+  : >"$TOKEN_LOG"
+  timeout "$((max + 30))" "$PYTHON" "$TOOLS_DIR/token_server.py" \
+    --key "$TOKEN_CERTS/signer.key" --cert "$TOKEN_CERTS/signer.crt" \
+    --service "$TOKEN_SERVICE" --issuer "$TOKEN_ISSUER" \
+    --user "$TOKEN_USER" --password "$TOKEN_PASS" \
+    --log "$TOKEN_LOG" --max-seconds "$max" "$@" \
+    >"$out" 2>"$scope/token.$n.err" </dev/null 3>&- &
+  TOKEN_PID=$!
+  echo "$TOKEN_PID" >>"$scope/token.pids"
+  wait_for_file "$out" 10 || { cat "$scope/token.$n.err" >&2; return 1; }
+  TOKEN_REALM=http://127.0.0.1:$(head -1 "$out")/token
+  export TOKEN_REALM TOKEN_LOG TOKEN_PID TOKEN_USER TOKEN_PASS TOKEN_CERTS TOKEN_SERVICE TOKEN_ISSUER
+}
+
+# token_server_stop: stops the token services of the current scope.
+token_server_stop() {
+  local scope pid
+  scope=$(_reg_scope)
+  [ -f "$scope/token.pids" ] || return 0
+  for pid in $(cat "$scope/token.pids"); do
+    kill "$pid" 2>/dev/null || continue
+    wait "$pid" 2>/dev/null || true
+    wait_for_exit "$pid" 5 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -f "$scope/token.pids"
+}
+
+# token_print_logs: the token services' logs, the file's and this test's
+# (last 20 lines each), for a failed test.
+token_print_logs() {
+  local f
+  for f in "$BATS_FILE_TMPDIR"/token.*.log "$BATS_FILE_TMPDIR"/token.*.err \
+    "${BATS_TEST_TMPDIR:-/nonexistent}"/token.*.log "${BATS_TEST_TMPDIR:-/nonexistent}"/token.*.err; do
+    [ -s "$f" ] || continue
+    echo "--- $f"
+    tail -20 "$f"
+  done
+}
+
+# registry_start_token [REALM]: like registry_start, a docker-registry on a
+# free port of 127.0.0.1, with token auth: clients are sent to REALM
+# (default $TOKEN_REALM) for tokens, which it accepts when signed by a
+# certificate of $TOKEN_CERTS/ca.crt for service $TOKEN_SERVICE and issuer
+# $TOKEN_ISSUER. Exports REG_HOST REG_PID REG_LOG REG_DIR REG_SCHEME (http),
+# and REG_USER/REG_PASS as $TOKEN_USER/$TOKEN_PASS.
+registry_start_token() {
+  local realm=${1:-$TOKEN_REALM} scope dir n=1 port attempt pid rc
+  [ -n "$realm" ] && [ -s "${TOKEN_CERTS:-}/ca.crt" ] ||
+    { echo "registry_start_token: no token service (token_server_start first)" >&2; return 1; }
+  scope=$(_reg_scope)
+  while [ -e "$scope/registry.$n" ]; do n=$((n + 1)); done
+  dir=$scope/registry.$n
+  mkdir -p "$dir/data"
+  for attempt in 1 2 3 4 5; do
+    port=$(free_port) || return 1
+    {
+      _registry_config "$dir" "$port" "" ""
+      cat <<EOT
+auth:
+  token:
+    realm: $realm
+    service: $TOKEN_SERVICE
+    issuer: $TOKEN_ISSUER
+    rootcertbundle: $TOKEN_CERTS/ca.crt
+EOT
+    } >"$dir/config.yml"
+    env -i PATH="$PATH" timeout "${REG_MAX_SECONDS:-3600}" docker-registry serve "$dir/config.yml" \
+      >"$dir/log" 2>&1 </dev/null 3>&- &
+    pid=$!
+    rc=0
+    _registry_wait "$pid" "$port" "$dir" || rc=$?
+    [ $rc -ne 0 ] || break
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if [ $rc -eq 2 ] && grep -q 'address already in use' "$dir/log"; then
+      continue
+    fi
+    echo "registry_start_token: docker-registry did not come up on 127.0.0.1:$port; its log:" >&2
+    cat "$dir/log" >&2
+    return 1
+  done
+  [ "$rc" -eq 0 ] || { echo "registry_start_token: no free port after 5 attempts" >&2; return 1; }
+  echo "$pid" >>"$scope/registry.pids"
+  export REG_HOST=127.0.0.1:$port REG_PID=$pid REG_LOG=$dir/log REG_DIR=$dir REG_SCHEME=http
+  export REG_USER=$TOKEN_USER REG_PASS=$TOKEN_PASS REG_CERTS=
+}
+
+# token_requests LOG [MARK]: the token requests LOG got after its first MARK
+# lines, as a JSON array (see token_server.py for the fields).
+token_requests() { tail -n +"$((${2:-0} + 1))" "$1" | jq -cs .; }
+
+# jwt_part JWT N: part N (0 header, 1 claims) of a JWT, decoded.
+jwt_part() {
+  local p
+  p=$(cut -d. -f"$(($2 + 1))" <<<"$1" | tr '_-' '/+')
+  while [ $((${#p} % 4)) -ne 0 ]; do p+='='; done
+  base64 -d <<<"$p"
+}
