@@ -14,9 +14,9 @@ namespace {
 
 constexpr const char* kLayoutFile = R"({"imageLayoutVersion":"1.0.0"})";
 
-void flock_fd(int fd, const std::string& what)
+void flock_fd(int fd, const std::string& what, int how = LOCK_EX)
 {
-    while (::flock(fd, LOCK_EX) < 0) {
+    while (::flock(fd, how) < 0) {
         if (errno != EINTR)
             throw_errno("lock " + what);
     }
@@ -52,6 +52,14 @@ UniqueFd OciLayout::lock() const
 {
     UniqueFd fd = open_or_throw(lock_path_, O_RDWR | O_CREAT, 0644);
     flock_fd(fd.get(), lock_path_);
+    return fd;
+}
+
+UniqueFd OciLayout::gc_guard(bool exclusive) const
+{
+    std::string path = dir_ + "/.ctr-tmp/gc.lock";
+    UniqueFd fd = open_or_throw(path, O_RDWR | O_CREAT, 0644);
+    flock_fd(fd.get(), path, exclusive ? LOCK_EX : LOCK_SH);
     return fd;
 }
 

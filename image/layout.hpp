@@ -25,6 +25,10 @@ public:
     // Creates the layout when missing; refuses a directory that is something else.
     void init() const;
     UniqueFd lock() const;
+    // Writers that add blobs before naming them (pull, load) hold this shared
+    // for their whole run; gc holds it exclusive, so it never removes a blob
+    // that is about to be named.
+    UniqueFd gc_guard(bool exclusive) const;
 
     std::string blob_path(const std::string& digest) const;
     bool has_blob(const std::string& digest) const;

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/file.h>
 
 #include "error.hpp"
 #include "file.hpp"
@@ -46,6 +48,22 @@ TEST_CASE("a new layout is valid and refs are replaced by name")
     CHECK(l.remove_ref("example.com/a:1"));
     CHECK_FALSE(l.remove_ref("example.com/a:1"));
     CHECK_FALSE(l.find_ref("example.com/a:1").has_value());
+}
+
+TEST_CASE("gc's guard: shared for writers, exclusive for gc")
+{
+    TempLayout t;
+    OciLayout l(t.dir + "/oci", t.dir + "/lock");
+    l.init();
+    UniqueFd a = l.gc_guard(false);
+    UniqueFd b = l.gc_guard(false);  // writers do not exclude each other
+    CHECK(a);
+    CHECK(b);
+    UniqueFd probe = open_or_throw(t.dir + "/oci/.ctr-tmp/gc.lock", O_RDWR);
+    CHECK(::flock(probe.get(), LOCK_EX | LOCK_NB) < 0);  // gc would wait
+    a.reset();
+    b.reset();
+    CHECK(::flock(probe.get(), LOCK_EX | LOCK_NB) == 0);
 }
 
 TEST_CASE("BlobWriter verifies, resumes and leaves nothing corrupt")

@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "error.hpp"
+#include "fd.hpp"
 #include "log.hpp"
 #include "pull.hpp"
 #include "registry_cli.hpp"
@@ -56,6 +57,7 @@ int main(int argc, char** argv)
             store->init();
         else
             layout->init();
+        UniqueFd no_gc = layout->gc_guard(false);
         for (const auto& ref : parsed) {
             std::string name = d.tag.empty() ? ref.str() : d.tag;
             reg::RegistryClient client(ref.registry, ropts);

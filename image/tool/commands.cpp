@@ -228,6 +228,7 @@ int cmd_rm(const Store& store, const std::vector<std::string>& names)
 
 int cmd_gc(const Store& store)
 {
+    UniqueFd no_writers = store.layout().gc_guard(true);
     UniqueFd lock = store.layout().lock();
     Reachable keep = reachable(store.layout());
     std::set<std::string> blobs(keep.blobs.begin(), keep.blobs.end());
@@ -300,6 +301,7 @@ int cmd_load(const Store& store, const std::string& input)
         file = open_or_throw(input, O_RDONLY);
         fd = file.get();
     }
+    UniqueFd no_gc = store.layout().gc_guard(false);
     for (const auto& line : load_archive(store.layout(), fd, store.root() + "/tmp"))
         print(line);
     return 0;
