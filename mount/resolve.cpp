@@ -43,7 +43,7 @@ UniqueFd open_in_root(int rootfd, const std::string& path, int flags, uint64_t e
 {
     int fd = try_open_in_root(rootfd, path, flags, extra_resolve);
     if (fd < 0)
-        throw_errno("open " + path + " in container root");
+        throw_errno("open " + path + " inside the root");
     return UniqueFd(fd);
 }
 
@@ -77,11 +77,11 @@ UniqueFd mkdir_in_root(int rootfd, const std::string& path, mode_t mode)
         if (fd < 0 && errno == ENOENT) {
             // The parent (cur) was resolved inside the root; create the name there.
             if (::mkdirat(cur.get(), comp.c_str(), mode) < 0 && errno != EEXIST)
-                throw_errno("mkdir " + prefix + " in container root");
+                throw_errno("mkdir " + prefix + " inside the root");
             fd = try_open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
         }
         if (fd < 0)
-            throw_errno("open " + prefix + " in container root");
+            throw_errno("open " + prefix + " inside the root");
         cur.reset(fd);
     }
     return cur;
@@ -93,13 +93,13 @@ UniqueFd mkfile_in_root(int rootfd, const std::string& path, mode_t mode)
     if (fd >= 0)
         return UniqueFd(fd);
     if (errno != ENOENT)
-        throw_errno("open " + path + " in container root");
+        throw_errno("open " + path + " inside the root");
     auto [dir, name] = split_parent(path);
     UniqueFd parent = mkdir_in_root(rootfd, dir);
     UniqueFd created(openat2_raw(parent.get(), name, O_CREAT | O_WRONLY | O_NOFOLLOW, mode,
                                  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS));
     if (!created && errno != EEXIST)
-        throw_errno("create " + path + " in container root");
+        throw_errno("create " + path + " inside the root");
     return open_in_root(rootfd, path, O_PATH);
 }
 

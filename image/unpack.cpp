@@ -1,0 +1,273 @@
+#include "unpack.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <memory>
+#include <vector>
+
+#include "decompress.hpp"
+#include "error.hpp"
+#include "file.hpp"
+#include "resolve.hpp"
+
+namespace ctr::img {
+
+namespace {
+
+using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
+
+struct Source {
+    LayerReader reader;
+    std::vector<char> buf = std::vector<char>(1 << 17);
+    std::exception_ptr error;
+    explicit Source(const std::string& path) : reader(path) {}
+};
+
+la_ssize_t on_read(struct archive*, void* p, const void** out)
+{
+    auto* s = static_cast<Source*>(p);
+    try {
+        *out = s->buf.data();
+        return static_cast<la_ssize_t>(s->reader.read(s->buf.data(), s->buf.size()));
+    } catch (...) {
+        s->error = std::current_exception();
+        return -1;
+    }
+}
+
+// "./a/b/" -> "a/b"; refuses ".." and empty components that would climb.
+std::string clean_name(const std::string& raw)
+{
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= raw.size()) {
+        size_t end = raw.find('/', start);
+        std::string comp = raw.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (comp == "..")
+            fail("entry \"{}\": a \"..\" component would leave the layer", raw);
+        if (!comp.empty() && comp != ".")
+            parts.push_back(comp);
+        if (end == std::string::npos)
+            break;
+        start = end + 1;
+    }
+    std::string out;
+    for (const auto& p : parts)
+        out += (out.empty() ? "" : "/") + p;
+    return out;
+}
+
+struct DirMeta {
+    std::string path;
+    mode_t mode;
+    uid_t uid;
+    gid_t gid;
+    struct timespec mtime;
+};
+
+class Unpacker {
+public:
+    Unpacker(int rootfd, bool root) : rootfd_(rootfd), root_(root) {}
+
+    void entry(struct archive* a, struct archive_entry* e)
+    {
+        std::string name = clean_name(archive_entry_pathname(e));
+        if (name.empty())
+            return;  // the layer's own root
+        auto [dir, base] = mnt::split_parent("/" + name);
+        UniqueFd parent = mnt::mkdir_in_root(rootfd_, dir, 0755);
+        if (base.rfind(".wh.", 0) == 0)
+            return whiteout(parent.get(), dir, base);
+        if (const char* link = archive_entry_hardlink(e))
+            return hardlink(parent.get(), base, link);
+        mode_t type = archive_entry_filetype(e);
+        if (type != AE_IFDIR)
+            remove_existing(parent.get(), base);
+        switch (type) {
+        case AE_IFDIR:
+            if (::mkdirat(parent.get(), base.c_str(), 0700) < 0 && errno != EEXIST)
+                throw_errno("mkdir");
+            dirs_.push_back({"/" + name, archive_entry_perm(e), static_cast<uid_t>(archive_entry_uid(e)),
+                             static_cast<gid_t>(archive_entry_gid(e)),
+                             {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}});
+            return;
+        case AE_IFREG:
+            return regular(a, e, parent.get(), base);
+        case AE_IFLNK:
+            if (::symlinkat(archive_entry_symlink(e), parent.get(), base.c_str()) < 0)
+                throw_errno("symlink");
+            return metadata_at(parent.get(), base, e, true);
+        case AE_IFCHR:
+        case AE_IFBLK:
+        case AE_IFIFO:
+            if (!root_ && type != AE_IFIFO)
+                return;  // only root may make device nodes; skipped otherwise
+            if (::mknodat(parent.get(), base.c_str(), type | archive_entry_perm(e),
+                          makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
+                throw_errno("mknod");
+            return metadata_at(parent.get(), base, e, false);
+        default:
+            fail("unsupported entry type {:o}", type);
+        }
+    }
+
+    // Directory owners, modes and mtimes last: writing into a directory changes its mtime.
+    void finish()
+    {
+        for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
+            UniqueFd fd = mnt::open_in_root(rootfd_, it->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+            if (root_ && ::fchown(fd.get(), it->uid, it->gid) < 0)
+                throw_errno("chown " + it->path);
+            if (::fchmod(fd.get(), it->mode) < 0)
+                throw_errno("chmod " + it->path);
+            struct timespec times[2] = {it->mtime, it->mtime};
+            if (::futimens(fd.get(), times) < 0)
+                throw_errno("set times of " + it->path);
+        }
+    }
+
+private:
+    void whiteout(int parent, const std::string& dir, const std::string& base)
+    {
+        if (base == ".wh..wh..opq") {
+            UniqueFd d = mnt::open_in_root(rootfd_, dir, O_RDONLY | O_DIRECTORY);
+            if (root_ && ::fsetxattr(d.get(), "trusted.overlay.opaque", "y", 1, 0) < 0)
+                throw_errno("mark opaque");
+            if (!root_ && ::fsetxattr(d.get(), "user.overlay.opaque", "y", 1, 0) < 0)
+                throw_errno("mark opaque");
+            return;
+        }
+        std::string target = base.substr(4);
+        if (target.empty() || target == "." || target == "..")
+            fail("whiteout \"{}\" names nothing", base);
+        remove_existing(parent, target);
+        if (::mknodat(parent, target.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0)
+            throw_errno("make whiteout");
+    }
+
+    void hardlink(int parent, const std::string& base, const std::string& raw_target)
+    {
+        std::string target = clean_name(raw_target);
+        // The target is resolved inside the layer, so a link cannot reach the host.
+        UniqueFd t = mnt::open_in_root(rootfd_, target, O_PATH | O_NOFOLLOW);
+        remove_existing(parent, base);
+        if (::linkat(t.get(), "", parent, base.c_str(), AT_EMPTY_PATH) < 0)
+            throw_errno("hard link to " + target);
+    }
+
+    void remove_existing(int parent, const std::string& base)
+    {
+        if (::unlinkat(parent, base.c_str(), 0) == 0 || errno == ENOENT)
+            return;
+        if (errno == EISDIR && ::unlinkat(parent, base.c_str(), AT_REMOVEDIR) == 0)
+            return;
+        throw_errno("replace " + base);
+    }
+
+    void regular(struct archive* a, struct archive_entry* e, int parent, const std::string& base)
+    {
+        UniqueFd fd(::openat(parent, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!fd)
+            throw_errno("create");
+        const void* block;
+        size_t len;
+        la_int64_t offset;
+        int rc;
+        while ((rc = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
+            // Sparse files: blocks come with offsets; the holes stay holes.
+            if (::pwrite(fd.get(), block, len, offset) != static_cast<ssize_t>(len))
+                throw_errno("write");
+        }
+        if (rc != ARCHIVE_EOF)
+            fail("read data: {}", archive_error_string(a) ? archive_error_string(a) : "libarchive error");
+        if (::ftruncate(fd.get(), archive_entry_size(e)) < 0)
+            throw_errno("truncate");
+        xattrs(e, fd.get());
+        if (root_ && ::fchown(fd.get(), static_cast<uid_t>(archive_entry_uid(e)),
+                              static_cast<gid_t>(archive_entry_gid(e))) < 0)
+            throw_errno("chown");
+        if (::fchmod(fd.get(), archive_entry_perm(e)) < 0)
+            throw_errno("chmod");
+        struct timespec times[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
+                                    {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+        if (::futimens(fd.get(), times) < 0)
+            throw_errno("set times");
+    }
+
+    void xattrs(struct archive_entry* e, int fd)
+    {
+        const char* name;
+        const void* value;
+        size_t size;
+        archive_entry_xattr_reset(e);
+        while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+            std::string n = name;
+            if (!root_ && n.rfind("user.", 0) != 0)
+                continue;
+            if (::fsetxattr(fd, name, value, size, 0) < 0 && errno != ENOTSUP)
+                throw_errno("set xattr " + n);
+        }
+    }
+
+    void metadata_at(int parent, const std::string& base, struct archive_entry* e, bool symlink)
+    {
+        int flags = AT_SYMLINK_NOFOLLOW;
+        if (root_ && ::fchownat(parent, base.c_str(), static_cast<uid_t>(archive_entry_uid(e)),
+                                static_cast<gid_t>(archive_entry_gid(e)), flags) < 0)
+            throw_errno("chown");
+        if (!symlink && ::fchmodat(parent, base.c_str(), archive_entry_perm(e), 0) < 0)
+            throw_errno("chmod");
+        struct timespec times[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
+                                    {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
+        if (::utimensat(parent, base.c_str(), times, flags) < 0)
+            throw_errno("set times");
+    }
+
+    int rootfd_;
+    bool root_;
+    std::vector<DirMeta> dirs_;
+};
+
+} // namespace
+
+UnpackResult unpack_layer(const std::string& blob, const std::string& dir)
+{
+    if (::mkdir(dir.c_str(), 0755) < 0)
+        throw_errno("create layer directory " + dir);
+    UniqueFd rootfd = open_or_throw(dir, O_PATH | O_DIRECTORY);
+    Source src(blob);
+    ArchivePtr a(archive_read_new(), archive_read_free);
+    archive_read_support_format_tar(a.get());
+    archive_read_support_format_gnutar(a.get());
+    if (archive_read_open(a.get(), &src, nullptr, on_read, nullptr) != ARCHIVE_OK)
+        fail("layer {}: {}", blob, archive_error_string(a.get()) ? archive_error_string(a.get()) : "not a tar");
+    Unpacker unpacker(rootfd.get(), ::geteuid() == 0);
+    UnpackResult result;
+    struct archive_entry* e;
+    int rc;
+    while ((rc = archive_read_next_header(a.get(), &e)) == ARCHIVE_OK) {
+        try {
+            unpacker.entry(a.get(), e);
+        } catch (const Error& err) {
+            throw Error(fmt::format("layer {}: entry \"{}\": {}", blob, archive_entry_pathname(e), err.context()),
+                        err.err());
+        }
+        result.entries++;
+    }
+    if (src.error)
+        std::rethrow_exception(src.error);
+    if (rc != ARCHIVE_EOF)
+        fail("layer {}: {}", blob, archive_error_string(a.get()) ? archive_error_string(a.get()) : "bad tar");
+    unpacker.finish();
+    result.diff_id = src.reader.diff_id();
+    result.compression = src.reader.compression();
+    return result;
+}
+
+} // namespace ctr::img
