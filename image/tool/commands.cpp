@@ -233,6 +233,21 @@ int cmd_gc(const Store& store)
     Reachable keep = reachable(store.layout());
     std::set<std::string> blobs(keep.blobs.begin(), keep.blobs.end());
     std::set<std::string> layers(keep.diff_ids.begin(), keep.diff_ids.end());
+    // Layers under a bundle made by ctr-layer stay while the bundle does.
+    for (const auto& ref : list_dir(store.root() + "/bundles")) {
+        std::string path = store.root() + "/bundles/" + ref;
+        auto text = try_read_file(path);
+        if (!text)
+            continue;
+        Json j = parse_json(*text, path);
+        if (!path_exists(j.value("bundle", "") + "/image.json")) {
+            ::unlink(path.c_str());  // the bundle is gone: so is its claim
+            continue;
+        }
+        for (const auto& id : j.value("layers", Json::array()))
+            if (id.is_string())
+                layers.insert(id.get<std::string>());
+    }
     int64_t freed = 0;
     int removed_blobs = 0, removed_layers = 0;
     std::string blob_dir = store.layout().dir() + "/blobs/sha256";

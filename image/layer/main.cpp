@@ -1,0 +1,93 @@
+// ctr-layer: images to filesystems and back.
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "bundle.hpp"
+#include "cli.hpp"
+#include "error.hpp"
+#include "file.hpp"
+#include "images.hpp"
+#include "layers.hpp"
+#include "log.hpp"
+
+using namespace ctr;
+using namespace ctr::img;
+
+namespace {
+
+std::string absolute(const std::string& path)
+{
+    if (!path.empty() && path[0] == '/')
+        return path;
+    char cwd[4096];
+    if (!::getcwd(cwd, sizeof cwd))
+        throw_errno("getcwd");
+    return std::string(cwd) + "/" + path;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    CLI::App app{"ctr-layer: images to filesystems and back", "ctr-layer"};
+    app.set_version_flag("--version", std::string("ctr-layer version ") + CTR_VERSION);
+    app.require_subcommand(1);
+    std::string root, name, dir;
+    int jobs = 4;
+    app.add_option("--root", root, "store directory (default $CTR_ROOT or /var/lib/ctr)");
+    app.add_option("-j,--jobs", jobs, "layers extracted at a time")->check(CLI::Range(1, 64));
+    std::function<int(const Store&)> action;
+
+    auto* unpack = app.add_subcommand("unpack", "extract an image's layers into the layer cache");
+    unpack->add_option("name", name, "image")->required();
+    unpack->callback([&] {
+        action = [&](const Store& s) {
+            for (const auto& d : ensure_layers(s, describe(s.layout(), find_image(s.layout(), name)), jobs))
+                std::cout << d << '\n';
+            return 0;
+        };
+    });
+
+    BundleOptions b;
+    std::string entrypoint;
+    auto* bundle = app.add_subcommand("bundle", "make an OCI bundle from an image");
+    bundle->add_option("-e,--env", b.env, "KEY=VALUE (or KEY, from this environment)")->allow_extra_args(false);
+    bundle->add_option("-w,--workdir", b.workdir, "working directory");
+    bundle->add_option("-u,--user", b.user, "user: name or uid[:gid]");
+    bundle->add_option("--hostname", b.hostname, "host name");
+    bundle->add_option("--net", b.net, "host or none (default)");
+    bundle->add_option("--entrypoint", entrypoint, "replace the image's Entrypoint");
+    bundle->add_flag("-t,--tty", b.tty, "give the process a terminal");
+    bundle->add_flag("--read-only", b.read_only, "mount the root filesystem read-only");
+    bundle->add_option("name", name, "image")->required();
+    bundle->add_option("dir", dir, "bundle directory (must not exist)")->required();
+    bundle->add_option("cmd", b.cmd, "command after --, replacing the image's Cmd");
+    bundle->callback([&] {
+        action = [&](const Store& s) {
+            if (bundle->count("--entrypoint"))
+                b.entrypoint = entrypoint;
+            b.jobs = jobs;
+            std::string abs = absolute(dir);
+            make_bundle(s, name, abs, b);
+            std::cout << abs << '\n';
+            return 0;
+        };
+    });
+
+    auto* rm = app.add_subcommand("rm", "unmount and remove a bundle");
+    rm->add_option("dir", dir, "bundle directory")->required();
+    rm->callback([&] {
+        action = [&](const Store& s) {
+            remove_bundle(s, absolute(dir));
+            return 0;
+        };
+    });
+
+    return run_cli(app, argc, argv, [&] {
+        log::init("ctr-layer", "", log::Format::Text, false);
+        Store store(root.empty() ? default_store_root() : root);
+        store.init();
+        return action(store);
+    });
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# ctr-layer: the layer cache and bundles made from pulled images, run by
+# ctr-run and by runc.
+
+load helpers
+load registry
+
+CTR_LAYER=${CTR_LAYER:-$BATS_TEST_DIRNAME/../_build/image/layer/ctr-layer}
+CTR_PULL=${CTR_PULL:-$BATS_TEST_DIRNAME/../_build/registry/ctr-pull}
+CTR_IMAGE=${CTR_IMAGE:-$BATS_TEST_DIRNAME/../_build/image/tool/ctr-image}
+
+setup_file() {
+  registry_require || return 0
+  export IMG=$BATS_FILE_TMPDIR/img
+  make_busybox_image "$IMG" latest
+  registry_start
+  export PLAIN=$REG_HOST
+  registry_push_oci "$IMG:latest" "$PLAIN/busybox:latest"
+}
+teardown_file() { registry_stop; }
+
+setup() {
+  common_setup
+  registry_setup
+  [ -x "$CTR_LAYER" ] || skip "ctr-layer not built: $CTR_LAYER"
+  [ -x "$CTR_PULL" ] || skip "ctr-pull not built: $CTR_PULL"
+  STORE=$BATS_TEST_TMPDIR/store
+  timeout 60 "$CTR_PULL" -q --root "$STORE" "$PLAIN/busybox:latest" >/dev/null
+}
+teardown() {
+  local b
+  for b in "$BATS_TEST_TMPDIR"/b*; do
+    [ -d "$b" ] && timeout 10 "$CTR_LAYER" --root "$STORE" rm "$b" >/dev/null 2>&1
+  done
+  registry_teardown
+  common_teardown
+}
+
+layer() { timeout -k 5 60 "$CTR_LAYER" --root "$STORE" "$@" 3>&-; }
+
+@test "unpack extracts each layer once, named by its diff_id" {
+  run layer unpack "$PLAIN/busybox"
+  [ "$status" -eq 0 ]
+  [ "${#lines[@]}" -eq 2 ]
+  local cfg
+  cfg=$("$CTR_IMAGE" --root "$STORE" inspect --format .rootfs.diff_ids "$PLAIN/busybox")
+  for i in 0 1; do
+    [ "${lines[$i]}" = "$STORE/layers/sha256/$(jq -r ".[$i]" <<<"$cfg" | cut -d: -f2)" ]
+    [ -d "${lines[$i]}" ]
+  done
+  [ -x "${lines[0]}/bin/busybox" ]
+  [ -f "${lines[1]}/etc/hello" ]
+  # A second unpack changes nothing.
+  local before
+  before=$(stat -c %Y "${lines[0]}")
+  run layer unpack "$PLAIN/busybox"
+  [ "$status" -eq 0 ]
+  [ "$(stat -c %Y "${lines[0]}")" = "$before" ]
+  [ -z "$(ls "$STORE/layers" | grep '^tmp-' || true)" ]
+}
+
+@test "bundle runs with ctr-run and with runc; a command after -- replaces Cmd" {
+  run layer bundle "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b1" -- sh -c 'echo hello from $(hostname); cat /etc/hello'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$BATS_TEST_TMPDIR/b1" ]
+  [ -f "$BATS_TEST_TMPDIR/b1/config.json" ]
+  [ "$(jq -r .image "$BATS_TEST_TMPDIR/b1/image.json")" = "$PLAIN/busybox:latest" ]
+  run timeout 30 "$RUNTIME" --root "$BATS_TEST_TMPDIR/state" run -b "$BATS_TEST_TMPDIR/b1" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "hello from ctr" ]
+  if command -v runc >/dev/null; then
+    run timeout 30 runc --root "$BATS_TEST_TMPDIR/runc" run -b "$BATS_TEST_TMPDIR/b1" "$ID-runc"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "hello from ctr" ]
+  fi
+}
+
+@test "the image's Cmd is the default; writes go to upper, layers stay untouched" {
+  layer bundle "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b2" >/dev/null
+  [ "$(jq -c .process.args "$BATS_TEST_TMPDIR/b2/config.json")" = '["sh"]' ]
+  cfg "$BATS_TEST_TMPDIR/b2" '.process.args = ["sh", "-c", "echo changed > /etc/hello; touch /new"]'
+  run timeout 30 "$RUNTIME" --root "$BATS_TEST_TMPDIR/state" run -b "$BATS_TEST_TMPDIR/b2" "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(cat "$BATS_TEST_TMPDIR/b2/upper/etc/hello")" = changed ]
+  [ -f "$BATS_TEST_TMPDIR/b2/upper/new" ]
+  for d in "$STORE"/layers/sha256/*; do
+    [ ! -e "$d/new" ]
+    [ ! -f "$d/etc/hello" ] || [ "$(cat "$d/etc/hello")" != changed ]
+  done
+}
+
+@test "run options: -e, -w, -u by name, --hostname, --read-only, --net host" {
+  layer bundle -e FOO=bar -e HOME=/root -w /tmp -u nobody --hostname box --read-only --net host \
+    "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b3" -- sh -c 'echo $FOO; pwd; id -u; hostname; touch /x 2>/dev/null || echo ro' >/dev/null
+  local c=$BATS_TEST_TMPDIR/b3/config.json
+  jq -e '.process.env | index("FOO=bar")' "$c" >/dev/null
+  [ "$(jq -r .process.cwd "$c")" = /tmp ]
+  [ "$(jq -r .process.user.uid "$c")" = 65534 ]
+  [ "$(jq -r .root.readonly "$c")" = true ]
+  ! jq -e '.linux.namespaces[] | select(.type == "network")' "$c" >/dev/null
+  run timeout 30 "$RUNTIME" --root "$BATS_TEST_TMPDIR/state" run -b "$BATS_TEST_TMPDIR/b3" "$ID"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = bar ]
+  [ "${lines[1]}" = /tmp ]
+  [ "${lines[2]}" = 65534 ]
+  [ "${lines[3]}" = box ]
+  [ "${lines[4]}" = ro ]
+}
+
+@test "bad input: unknown image, unknown user, existing DIR, unsupported --net" {
+  run layer bundle nothere:latest "$BATS_TEST_TMPDIR/b4"
+  [ "$status" -eq 1 ]
+  [[ "$output" == "ctr-layer: error: "* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/b4" ]
+  run layer bundle -u nosuchuser "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b4"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *nosuchuser* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/b4" ]
+  ! grep -q "$BATS_TEST_TMPDIR/b4" /proc/self/mountinfo
+  mkdir "$BATS_TEST_TMPDIR/b5"
+  touch "$BATS_TEST_TMPDIR/b5/keep"
+  run layer bundle "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b5"
+  [ "$status" -eq 1 ]
+  [ -f "$BATS_TEST_TMPDIR/b5/keep" ]
+  run layer bundle --net bridge "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b6"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *bridge* ]]
+}
+
+@test "rm unmounts and removes a bundle; gc keeps layers a bundle uses" {
+  layer bundle "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b7" >/dev/null
+  grep -q "$BATS_TEST_TMPDIR/b7/rootfs" /proc/self/mountinfo
+  "$CTR_IMAGE" --root "$STORE" rm "$PLAIN/busybox"
+  "$CTR_IMAGE" --root "$STORE" gc 2>/dev/null
+  [ "$(ls "$STORE/layers/sha256" | wc -l)" -eq 2 ]
+  run layer rm "$BATS_TEST_TMPDIR/b7"
+  [ "$status" -eq 0 ]
+  [ ! -e "$BATS_TEST_TMPDIR/b7" ]
+  ! grep -q "$BATS_TEST_TMPDIR/b7/rootfs" /proc/self/mountinfo
+  "$CTR_IMAGE" --root "$STORE" gc 2>/dev/null
+  [ "$(ls "$STORE/layers/sha256" | wc -l)" -eq 0 ]
+  # rm of something that is not a bundle refuses.
+  mkdir "$BATS_TEST_TMPDIR/b8"
+  run layer rm "$BATS_TEST_TMPDIR/b8"
+  [ "$status" -eq 1 ]
+  [ -d "$BATS_TEST_TMPDIR/b8" ]
+}
