@@ -145,3 +145,27 @@ layer() { timeout -k 5 60 "$CTR_LAYER" --root "$STORE" "$@" 3>&-; }
   [ "$status" -eq 1 ]
   [ -d "$BATS_TEST_TMPDIR/b8" ]
 }
+
+@test "diff lists A, C and D like docker diff; export is the container's whole filesystem" {
+  layer bundle "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b9" -- \
+    sh -c 'echo x > /etc/new; rm /bin/ls; mkdir /d; echo y > /d/f' >/dev/null
+  run timeout 30 "$RUNTIME" --root "$BATS_TEST_TMPDIR/state" run -b "$BATS_TEST_TMPDIR/b9" "$ID"
+  [ "$status" -eq 0 ]
+  run layer diff "$BATS_TEST_TMPDIR/b9"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'C /bin\nD /bin/ls\nA /d\nA /d/f\nC /etc\nA /etc/new')" ]
+  layer export "$BATS_TEST_TMPDIR/b9" >"$BATS_TEST_TMPDIR/fs.tar"
+  tar -tf "$BATS_TEST_TMPDIR/fs.tar" >"$BATS_TEST_TMPDIR/fs.list"
+  grep -qx './etc/new' "$BATS_TEST_TMPDIR/fs.list"
+  grep -qx './bin/busybox' "$BATS_TEST_TMPDIR/fs.list"
+  ! grep -qx './bin/ls' "$BATS_TEST_TMPDIR/fs.list"
+  [ "$(tar -xOf "$BATS_TEST_TMPDIR/fs.tar" ./d/f)" = y ]
+  # After a reboot the overlay is gone; export mounts it again from image.json.
+  umount "$BATS_TEST_TMPDIR/b9/rootfs"
+  layer export "$BATS_TEST_TMPDIR/b9" | tar -t | grep -qx './etc/new'
+  # Not a bundle: a clear error.
+  mkdir "$BATS_TEST_TMPDIR/b10"
+  run layer diff "$BATS_TEST_TMPDIR/b10"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"no image.json"* ]]
+}

@@ -1,9 +1,12 @@
 // ctr-layer: images to filesystems and back.
+#include <unistd.h>
+
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "bundle.hpp"
+#include "changes.hpp"
 #include "cli.hpp"
 #include "error.hpp"
 #include "file.hpp"
@@ -71,6 +74,28 @@ int main(int argc, char** argv)
             std::string abs = absolute(dir);
             make_bundle(s, name, abs, b);
             std::cout << abs << '\n';
+            return 0;
+        };
+    });
+
+    auto* diff = app.add_subcommand("diff", "list what a container changed: A, C, D lines");
+    diff->add_option("dir", dir, "bundle directory")->required();
+    diff->callback([&] {
+        action = [&](const Store&) {
+            for (const auto& c : bundle_diff(absolute(dir)))
+                std::cout << c.kind << ' ' << c.path << '\n';
+            return 0;
+        };
+    });
+
+    auto* exp = app.add_subcommand("export", "write a container's filesystem as a tar to stdout");
+    exp->add_option("dir", dir, "bundle directory")->required();
+    exp->callback([&] {
+        action = [&](const Store&) {
+            if (::isatty(STDOUT_FILENO))
+                fail("export: refusing to write a tar to a terminal");
+            std::cout.flush();
+            export_bundle(absolute(dir), STDOUT_FILENO);
             return 0;
         };
     });
