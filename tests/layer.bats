@@ -169,3 +169,47 @@ layer() { timeout -k 5 60 "$CTR_LAYER" --root "$STORE" "$@" 3>&-; }
   [ "$status" -eq 1 ]
   [[ "$output" == *"no image.json"* ]]
 }
+
+@test "commit makes the changes a new layer: the image runs, history shows the step, skopeo reads it" {
+  layer bundle "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b11" -- \
+    sh -c 'echo committed > /etc/new; rm /bin/ls; mkdir /d; echo y > /d/f' >/dev/null
+  run timeout 30 "$RUNTIME" --root "$BATS_TEST_TMPDIR/state" run -b "$BATS_TEST_TMPDIR/b11" "$ID"
+  [ "$status" -eq 0 ]
+  run layer commit -m "my step" -c 'CMD ["cat", "/etc/new"]' -c 'ENV A=1' "$BATS_TEST_TMPDIR/b11" mine:v1
+  [ "$status" -eq 0 ]
+  [[ "$output" == docker.io/library/mine:v1@sha256:* ]]
+  run "$CTR_IMAGE" --root "$STORE" history mine:v1
+  [ "$status" -eq 0 ]
+  [[ "${lines[-1]}" == *"ctr-layer commit"*"my step"* ]]
+  [ "$(timeout 30 skopeo inspect "oci:$STORE/oci:docker.io/library/mine:v1" | jq '.Layers | length')" -eq 3 ]
+  layer bundle mine:v1 "$BATS_TEST_TMPDIR/b12" >/dev/null
+  jq -e '.process.env | index("A=1")' "$BATS_TEST_TMPDIR/b12/config.json" >/dev/null
+  run timeout 30 "$RUNTIME" --root "$BATS_TEST_TMPDIR/state" run -b "$BATS_TEST_TMPDIR/b12" "$ID-2"
+  [ "$status" -eq 0 ]
+  [ "$output" = committed ]
+  # The deletion is a whiteout in the new layer: /bin/ls is gone in the new image.
+  [ ! -e "$BATS_TEST_TMPDIR/b12/rootfs/bin/ls" ]
+  [ -e "$BATS_TEST_TMPDIR/b12/rootfs/bin/busybox" ]
+  run layer commit -c 'EXPOSE 80' "$BATS_TEST_TMPDIR/b11" bad:v1
+  [ "$status" -eq 1 ]
+  [[ "$output" == *EXPOSE* ]]
+}
+
+@test "import makes a tar a one-layer image, like docker import" {
+  layer bundle "$PLAIN/busybox" "$BATS_TEST_TMPDIR/b13" >/dev/null
+  layer export "$BATS_TEST_TMPDIR/b13" | gzip >"$BATS_TEST_TMPDIR/fs.tar.gz"
+  run layer import -c 'CMD ["cat", "/etc/hello"]' "$BATS_TEST_TMPDIR/fs.tar.gz" imported:v1
+  [ "$status" -eq 0 ]
+  [ "$(timeout 30 skopeo inspect "oci:$STORE/oci:docker.io/library/imported:v1" | jq '.Layers | length')" -eq 1 ]
+  layer bundle imported:v1 "$BATS_TEST_TMPDIR/b14" >/dev/null
+  run timeout 30 "$RUNTIME" --root "$BATS_TEST_TMPDIR/state" run -b "$BATS_TEST_TMPDIR/b14" "$ID"
+  [ "$status" -eq 0 ]
+  [ -n "$output" ]
+  # From stdin too; a file that is not a tar is refused.
+  layer export "$BATS_TEST_TMPDIR/b13" | layer import - fromstdin:v1 >/dev/null
+  echo "not a tar" >"$BATS_TEST_TMPDIR/junk"
+  run layer import "$BATS_TEST_TMPDIR/junk" junk:v1
+  [ "$status" -eq 1 ]
+  [[ "$output" == "ctr-layer: error: "*"not a tar archive"* ]]
+  ! "$CTR_IMAGE" --root "$STORE" ls | grep -q junk
+}

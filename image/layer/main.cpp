@@ -7,6 +7,8 @@
 
 #include "bundle.hpp"
 #include "changes.hpp"
+#include "commit.hpp"
+#include "reference.hpp"
 #include "cli.hpp"
 #include "error.hpp"
 #include "file.hpp"
@@ -96,6 +98,35 @@ int main(int argc, char** argv)
                 fail("export: refusing to write a tar to a terminal");
             std::cout.flush();
             export_bundle(absolute(dir), STDOUT_FILENO);
+            return 0;
+        };
+    });
+
+    CommitOptions co;
+    std::string image_name, file;
+    auto* commit = app.add_subcommand("commit", "make the container's changes a new image");
+    commit->add_option("-m,--message", co.message, "history comment");
+    commit->add_option("-c,--change", co.changes, "CMD, ENTRYPOINT, ENV, WORKDIR, USER or LABEL line")
+        ->allow_extra_args(false);
+    commit->add_option("dir", dir, "bundle directory")->required();
+    commit->add_option("name", image_name, "new image NAME[:TAG]")->required();
+    commit->callback([&] {
+        action = [&](const Store& s) {
+            std::cout << parse_reference(image_name).str() << "@" << commit_bundle(s, absolute(dir), image_name, co)
+                      << '\n';
+            return 0;
+        };
+    });
+
+    auto* import = app.add_subcommand("import", "make a tar (or - for stdin) a one-layer image");
+    import->add_option("-m,--message", co.message, "history comment");
+    import->add_option("-c,--change", co.changes, "CMD, ENTRYPOINT, ENV, WORKDIR, USER or LABEL line")
+        ->allow_extra_args(false);
+    import->add_option("file", file, "tar file, or -")->required();
+    import->add_option("name", image_name, "new image NAME[:TAG]")->required();
+    import->callback([&] {
+        action = [&](const Store& s) {
+            std::cout << parse_reference(image_name).str() << "@" << import_tar(s, file, image_name, co) << '\n';
             return 0;
         };
     });
