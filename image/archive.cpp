@@ -14,73 +14,13 @@
 #include "file.hpp"
 #include "reference.hpp"
 #include "scope.hpp"
+#include "tar.hpp"
 
 namespace ctr::img {
 
 namespace {
 
 using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
-
-[[noreturn]] void archive_fail(struct archive* a, const std::string& what)
-{
-    const char* msg = archive_error_string(a);
-    fail("{}: {}", what, msg ? msg : "libarchive error");
-}
-
-class TarWriter {
-public:
-    explicit TarWriter(int fd) : a_(archive_write_new(), archive_write_free)
-    {
-        if (archive_write_set_format_pax_restricted(a_.get()) != ARCHIVE_OK ||
-            archive_write_open_fd(a_.get(), fd) != ARCHIVE_OK)
-            archive_fail(a_.get(), "write archive");
-    }
-    void add_bytes(const std::string& name, const std::string& data)
-    {
-        header(name, static_cast<int64_t>(data.size()));
-        if (archive_write_data(a_.get(), data.data(), data.size()) < 0)
-            archive_fail(a_.get(), "write " + name);
-    }
-    void add_file(const std::string& name, const std::string& path)
-    {
-        UniqueFd fd = open_or_throw(path, O_RDONLY);
-        struct stat st;
-        if (::fstat(fd.get(), &st) < 0)
-            throw_errno("stat " + path);
-        header(name, st.st_size);
-        read_chunks(fd.get(), path, [&](const char* data, size_t len) {
-            if (archive_write_data(a_.get(), data, len) < 0)
-                archive_fail(a_.get(), "write " + name);
-        });
-    }
-    void dir(const std::string& name)
-    {
-        std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(e.get(), name.c_str());
-        archive_entry_set_filetype(e.get(), AE_IFDIR);
-        archive_entry_set_perm(e.get(), 0755);
-        if (archive_write_header(a_.get(), e.get()) != ARCHIVE_OK)
-            archive_fail(a_.get(), "write " + name);
-    }
-    void close()
-    {
-        if (archive_write_close(a_.get()) != ARCHIVE_OK)
-            archive_fail(a_.get(), "finish archive");
-    }
-
-private:
-    void header(const std::string& name, int64_t size)
-    {
-        std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(e.get(), name.c_str());
-        archive_entry_set_filetype(e.get(), AE_IFREG);
-        archive_entry_set_perm(e.get(), 0644);
-        archive_entry_set_size(e.get(), size);
-        if (archive_write_header(a_.get(), e.get()) != ARCHIVE_OK)
-            archive_fail(a_.get(), "write " + name);
-    }
-    ArchivePtr a_;
-};
 
 // Copies a file into the layout as the blob it claims to be (verified).
 void import_blob(const OciLayout& layout, const std::string& path, const std::string& digest)

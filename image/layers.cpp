@@ -3,13 +3,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <mutex>
-#include <thread>
 
 #include "error.hpp"
 #include "file.hpp"
 #include "log.hpp"
+#include "parallel.hpp"
 #include "unpack.hpp"
 
 namespace ctr::img {
@@ -68,28 +66,7 @@ std::vector<std::string> ensure_layers(const Store& store, const ImageInfo& info
     std::vector<std::string> ids = diff_ids(info);
     const Json& layers = info.manifest["layers"];
     mkdir_all(store.root() + "/layers/sha256");
-    std::atomic<size_t> next{0};
-    std::mutex mu;
-    std::exception_ptr error;
-    auto worker = [&] {
-        for (size_t i = next++; i < ids.size(); i = next++) {
-            try {
-                extract_one(store, layers[i].value("digest", ""), ids[i]);
-            } catch (...) {
-                std::lock_guard<std::mutex> l(mu);
-                if (!error)
-                    error = std::current_exception();
-            }
-        }
-    };
-    std::vector<std::thread> threads;
-    for (int i = 1; i < std::min<int>(jobs, static_cast<int>(ids.size())); i++)
-        threads.emplace_back(worker);
-    worker();
-    for (auto& t : threads)
-        t.join();
-    if (error)
-        std::rethrow_exception(error);
+    parallel_for(ids.size(), jobs, [&](size_t i) { extract_one(store, layers[i].value("digest", ""), ids[i]); });
     std::vector<std::string> dirs;
     for (const auto& id : ids)
         dirs.push_back(layer_dir(store, id));

@@ -10,6 +10,7 @@
 #include "digest.hpp"
 #include "error.hpp"
 #include "log.hpp"
+#include "parallel.hpp"
 
 namespace ctr::reg {
 
@@ -113,39 +114,28 @@ void download_all(RegistryClient& client, const std::string& repo, const img::Oc
                   const std::vector<img::Descriptor>& blobs, const PullOptions& opts)
 {
     Progress progress(opts.progress, blobs);
-    std::atomic<size_t> next{0};
-    std::mutex err_mu;
-    std::exception_ptr error;
-    auto worker = [&] {
-        try {
-            std::unique_ptr<Http> http = client.connect();
-            for (size_t i = next++; i < blobs.size(); i = next++) {
-                {
-                    std::lock_guard<std::mutex> l(err_mu);
-                    if (error)
-                        return;
-                }
-                const img::Descriptor& d = blobs[i];
-                img::BlobWriter w(layout, d.digest, d.size);
-                progress.started(i, w.done() ? d.size : w.offset());
-                client.get_blob(*http, repo, d, w, [&](int64_t offset) { progress.update(i, offset); });
-                progress.finished(i);
+    // Connections are reused: a worker takes an idle one (or opens one) per blob.
+    std::mutex mu;
+    std::vector<std::unique_ptr<Http>> idle;
+    parallel_for(blobs.size(), opts.jobs, [&](size_t i) {
+        std::unique_ptr<Http> http;
+        {
+            std::lock_guard<std::mutex> l(mu);
+            if (!idle.empty()) {
+                http = std::move(idle.back());
+                idle.pop_back();
             }
-        } catch (...) {
-            std::lock_guard<std::mutex> l(err_mu);
-            if (!error)
-                error = std::current_exception();
         }
-    };
-    size_t n = std::min<size_t>(static_cast<size_t>(std::max(opts.jobs, 1)), std::max<size_t>(blobs.size(), 1));
-    std::vector<std::thread> threads;
-    for (size_t i = 1; i < n; i++)
-        threads.emplace_back(worker);
-    worker();
-    for (auto& t : threads)
-        t.join();
-    if (error)
-        std::rethrow_exception(error);
+        if (!http)
+            http = client.connect();
+        const img::Descriptor& d = blobs[i];
+        img::BlobWriter w(layout, d.digest, d.size);
+        progress.started(i, w.done() ? d.size : w.offset());
+        client.get_blob(*http, repo, d, w, [&](int64_t offset) { progress.update(i, offset); });
+        progress.finished(i);
+        std::lock_guard<std::mutex> l(mu);
+        idle.push_back(std::move(http));
+    });
 }
 
 } // namespace

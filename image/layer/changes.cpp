@@ -14,6 +14,7 @@
 #include "error.hpp"
 #include "file.hpp"
 #include "mountinfo.hpp"
+#include "tar.hpp"
 
 namespace ctr::img {
 
@@ -94,41 +95,16 @@ void export_bundle(const std::string& dir, int fd)
 {
     ensure_mounted(dir);
     std::string rootfs = dir + "/rootfs";
-    using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
-    ArchivePtr disk(archive_read_disk_new(), archive_read_free);
-    ArchivePtr out(archive_write_new(), archive_write_free);
-    archive_read_disk_set_symlink_physical(disk.get());
-    archive_read_disk_set_standard_lookup(disk.get());
-    archive_read_disk_set_behavior(disk.get(), ARCHIVE_READDISK_NO_TRAVERSE_MOUNTS);
-    archive_write_set_format_pax_restricted(out.get());
-    if (archive_write_open_fd(out.get(), fd) != ARCHIVE_OK ||
-        archive_read_disk_open(disk.get(), rootfs.c_str()) != ARCHIVE_OK)
-        fail("export {}: {}", dir, archive_error_string(disk.get()) ? archive_error_string(disk.get()) : "libarchive");
-    for (;;) {
-        std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
-        int rc = archive_read_next_header2(disk.get(), e.get());
-        if (rc == ARCHIVE_EOF)
-            break;
-        if (rc != ARCHIVE_OK)
-            fail("export {}: {}", dir, archive_error_string(disk.get()));
-        archive_read_disk_descend(disk.get());
-        std::string full = archive_entry_pathname(e.get());
+    TarWriter tar(fd);
+    tar.dir("./");
+    walk_tree(rootfs, [&](struct archive_entry* e, const std::string& rel) {
+        std::string src = archive_entry_sourcepath(e);
         std::string name = ".";
-        name.append(full.size() > rootfs.size() ? full.substr(rootfs.size()) : std::string("/"));
-        archive_entry_set_pathname(e.get(), name.c_str());
-        if (archive_write_header(out.get(), e.get()) != ARCHIVE_OK)
-            fail("export {}: {}", dir, archive_error_string(out.get()));
-        if (archive_entry_filetype(e.get()) == AE_IFREG && archive_entry_size(e.get()) > 0) {
-            std::string src = archive_entry_sourcepath(e.get());
-            UniqueFd in = open_or_throw(src, O_RDONLY);
-            read_chunks(in.get(), src, [&](const char* data, size_t len) {
-                if (archive_write_data(out.get(), data, len) < 0)
-                    fail("export {}: {}", dir, archive_error_string(out.get()));
-            });
-        }
-    }
-    if (archive_write_close(out.get()) != ARCHIVE_OK)
-        fail("export {}: {}", dir, archive_error_string(out.get()));
+        name.append(rel);
+        archive_entry_set_pathname(e, name.c_str());
+        tar.add_entry(e, src);
+    });
+    tar.close();
 }
 
 } // namespace ctr::img

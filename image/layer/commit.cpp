@@ -20,6 +20,7 @@
 #include "manifest.hpp"
 #include "reference.hpp"
 #include "scope.hpp"
+#include "tar.hpp"
 
 namespace ctr::img {
 
@@ -59,16 +60,6 @@ struct GzipSink {
     }
 };
 
-la_ssize_t sink_write(struct archive*, void* p, const void* buf, size_t len)
-{
-    try {
-        static_cast<GzipSink*>(p)->push(buf, len, Z_NO_FLUSH);
-    } catch (...) {
-        return -1;
-    }
-    return static_cast<la_ssize_t>(len);
-}
-
 struct NewLayer {
     std::string digest, diff_id;
     int64_t size;
@@ -80,38 +71,11 @@ NewLayer layer_from_upper(const OciLayout& layout, const std::string& upper)
     std::string tmp = layout.dir() + "/.ctr-tmp/commit-" + std::to_string(::getpid()) + ".tar.gz";
     ScopeGuard remove_tmp([&] { ::unlink(tmp.c_str()); });
     GzipSink sink(tmp);
-    using ArchivePtr = std::unique_ptr<struct archive, int (*)(struct archive*)>;
-    ArchivePtr disk(archive_read_disk_new(), archive_read_free);
-    ArchivePtr out(archive_write_new(), archive_write_free);
-    archive_read_disk_set_symlink_physical(disk.get());
-    archive_read_disk_set_standard_lookup(disk.get());
-    archive_write_set_format_pax_restricted(out.get());
-    archive_write_set_bytes_in_last_block(out.get(), 1);
-    if (archive_write_open(out.get(), &sink, nullptr, sink_write, nullptr) != ARCHIVE_OK ||
-        archive_read_disk_open(disk.get(), upper.c_str()) != ARCHIVE_OK)
-        fail("commit: read {}: {}", upper, archive_error_string(disk.get()) ? archive_error_string(disk.get()) : "");
-    auto write_entry = [&](struct archive_entry* e, const std::string& src) {
-        if (archive_write_header(out.get(), e) != ARCHIVE_OK)
-            fail("commit: {}", archive_error_string(out.get()));
-        if (archive_entry_filetype(e) == AE_IFREG && archive_entry_size(e) > 0) {
-            UniqueFd in = open_or_throw(src, O_RDONLY);
-            read_chunks(in.get(), src, [&](const char* d, size_t n) { archive_write_data(out.get(), d, n); });
-        }
-    };
-    for (;;) {
-        std::unique_ptr<archive_entry, void (*)(archive_entry*)> e(archive_entry_new(), archive_entry_free);
-        int rc = archive_read_next_header2(disk.get(), e.get());
-        if (rc == ARCHIVE_EOF)
-            break;
-        if (rc != ARCHIVE_OK)
-            fail("commit: read {}: {}", upper, archive_error_string(disk.get()));
-        archive_read_disk_descend(disk.get());
-        std::string src = archive_entry_sourcepath(e.get());
-        std::string rel = src.substr(upper.size());
-        if (rel.empty())
-            continue;  // the upper dir itself
+    TarWriter tar([&](const void* data, size_t len) { sink.push(data, len, Z_NO_FLUSH); });
+    walk_tree(upper, [&](struct archive_entry* e, const std::string& rel) {
+        std::string src = archive_entry_sourcepath(e);
         // Overlay bookkeeping xattrs never go into a layer.
-        archive_entry_xattr_clear(e.get());
+        archive_entry_xattr_clear(e);
         std::string name = rel.substr(1);
         struct stat st;
         if (::lstat(src.c_str(), &st) < 0)
@@ -120,27 +84,20 @@ NewLayer layer_from_upper(const OciLayout& layout, const std::string& upper)
             auto slash = name.rfind('/');
             std::string wh = (slash == std::string::npos ? "" : name.substr(0, slash + 1)) + ".wh." +
                              name.substr(slash == std::string::npos ? 0 : slash + 1);
-            archive_entry_set_pathname(e.get(), wh.c_str());
-            archive_entry_set_filetype(e.get(), AE_IFREG);
-            archive_entry_set_size(e.get(), 0);
-            archive_entry_set_rdev(e.get(), 0);
-            write_entry(e.get(), src);
-            continue;
+            archive_entry_set_pathname(e, wh.c_str());
+            archive_entry_set_filetype(e, AE_IFREG);
+            archive_entry_set_size(e, 0);
+            archive_entry_set_rdev(e, 0);
+            tar.add_entry(e, src);
+            return;
         }
-        archive_entry_set_pathname(e.get(), name.c_str());
-        write_entry(e.get(), src);
+        archive_entry_set_pathname(e, name.c_str());
+        tar.add_entry(e, src);
         char v[2] = {};
-        if (S_ISDIR(st.st_mode) && ::lgetxattr(src.c_str(), "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y') {
-            std::unique_ptr<archive_entry, void (*)(archive_entry*)> opq(archive_entry_new(), archive_entry_free);
-            archive_entry_set_pathname(opq.get(), (name + "/.wh..wh..opq").c_str());
-            archive_entry_set_filetype(opq.get(), AE_IFREG);
-            archive_entry_set_perm(opq.get(), 0644);
-            archive_entry_set_size(opq.get(), 0);
-            write_entry(opq.get(), "");
-        }
-    }
-    if (archive_write_close(out.get()) != ARCHIVE_OK)
-        fail("commit: {}", archive_error_string(out.get()));
+        if (S_ISDIR(st.st_mode) && ::lgetxattr(src.c_str(), "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y')
+            tar.add_bytes(name + "/.wh..wh..opq", "");
+    });
+    tar.close();
     sink.push(nullptr, 0, Z_FINISH);
     if (::fsync(sink.fd.get()) < 0)
         throw_errno("fsync " + tmp);
