@@ -9,6 +9,15 @@ bash scripts/build.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0 failed=0 skipped=0
 
+# Integration tests skip when a tool is missing; a tool the build did not
+# produce is a failure here, not a skip.
+for tool in runtime/ctr-run registry/ctr-pull registry/ctr-push image/tool/ctr-image image/layer/ctr-layer; do
+  if [ ! -x "_build/$tool" ]; then
+    echo "not built: _build/$tool"
+    failed=$((failed + 1))
+  fi
+done
+
 echo "== unit tests (meson test)"
 meson test -C _build --print-errorlogs >/dev/null
 unit_rc=$?
