@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The demo: a busybox root filesystem from Debian's busybox-static (no
-# network), a bundle, a command run with ctr-run, then the lifecycle by hand.
+# network), a bundle, a command run with ctr-run, then the lifecycle by hand;
+# then the image tools: that rootfs imported as an image, pushed to a local
+# docker-registry on 127.0.0.1, pulled back, made a bundle, run, diffed,
+# committed, and the new image run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUN=$PWD/_build/runtime/ctr-run
+top=$PWD
+RUN=$top/_build/runtime/ctr-run
 demo=$PWD/_demo
 state=$demo/state
 rm -rf "$demo"
@@ -35,5 +39,37 @@ for _ in $(seq 100); do
 done
 step "$RUN" --root "$state" list
 step "$RUN" --root "$state" delete demo
+
+# --- images: import, push, pull, bundle, run, diff, commit -----------------
+B=$top/_build
+store=$demo/store
+export CTR_ROOT=$store
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$demo/registry"
+printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+  "$demo/registry/data" "$port" > "$demo/registry/config.yml"
+docker-registry serve "$demo/registry/config.yml" > "$demo/registry/log" 2>&1 &
+registry_pid=$!
+trap 'kill $registry_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null && break
+  sleep 0.05
+done
+image=127.0.0.1:$port/busybox:demo
+tar -C "$demo/bundle/rootfs" -czf "$demo/busybox.tar.gz" .
+step "$B/image/layer/ctr-layer" import -c 'CMD ["sh"]' "$demo/busybox.tar.gz" "$image"
+step "$B/registry/ctr-push" "$image"
+rm -rf "$store"
+step "$B/registry/ctr-pull" -q "$image"
+step "$B/image/tool/ctr-image" ls
+step "$B/image/layer/ctr-layer" bundle "$image" "$demo/c1" -- sh -c 'echo hello > /greeting; rm /bin/ls'
+step "$RUN" --root "$state" run -b "$demo/c1" demo-image
+step "$B/image/layer/ctr-layer" diff "$demo/c1"
+step "$B/image/layer/ctr-layer" commit -m "demo step" -c 'CMD ["cat", "/greeting"]' "$demo/c1" "127.0.0.1:$port/busybox:greeting"
+step "$B/image/tool/ctr-image" history "127.0.0.1:$port/busybox:greeting"
+step "$B/image/layer/ctr-layer" bundle "127.0.0.1:$port/busybox:greeting" "$demo/c2"
+step "$RUN" --root "$state" run -b "$demo/c2" demo-greeting
+"$B/image/layer/ctr-layer" rm "$demo/c1" >/dev/null
+"$B/image/layer/ctr-layer" rm "$demo/c2" >/dev/null
 echo
-echo "demo done: bundle in $demo/bundle"
+echo "demo done: bundle in $demo/bundle, image store in $store"
