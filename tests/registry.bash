@@ -81,11 +81,12 @@ make_test_certs() {
 #   REG_CERTS  a certs.d-style directory holding ca.crt (with --tls; else empty)
 #   REG_PID, REG_LOG, REG_DIR, REG_SCHEME (http or https)
 registry_start() {
-  local auth='' tls='' scope dir n=1 port attempt pid rc
+  local auth='' tls='' token='' scope dir n=1 port attempt pid rc
   while [ $# -gt 0 ]; do
     case $1 in
       --auth) auth=1 ;;
       --tls) tls=1 ;;
+      --token) token=$2; shift ;;
       *) echo "registry_start: unknown option $1" >&2; return 2 ;;
     esac
     shift
@@ -103,6 +104,11 @@ registry_start() {
     timeout 30 htpasswd -Bbn "$REG_USER" "$REG_PASS" >"$dir/htpasswd" ||
       { echo "registry_start: htpasswd failed" >&2; return 1; }
   fi
+  if [ -n "$token" ]; then
+    [ -s "${TOKEN_CERTS:-}/ca.crt" ] ||
+      { echo "registry_start: no token service (token_server_start first)" >&2; return 1; }
+    REG_USER=$TOKEN_USER REG_PASS=$TOKEN_PASS
+  fi
   if [ -n "$tls" ]; then
     # One CA per file scope; the registry's key stays out of REG_CERTS
     # (a *.key there would be taken for a client key by skopeo).
@@ -115,7 +121,10 @@ registry_start() {
 
   for attempt in 1 2 3 4 5; do
     port=$(free_port) || return 1
-    _registry_config "$dir" "$port" "$auth" "$tls" >"$dir/config.yml"
+    {
+      _registry_config "$dir" "$port" "$auth" "$tls"
+      [ -z "$token" ] || _token_auth_config "$token"
+    } >"$dir/config.yml"
     # A clean environment: REGISTRY_* variables would override the config.
     env -i PATH="$PATH" timeout "${REG_MAX_SECONDS:-3600}" docker-registry serve "$dir/config.yml" \
       >"$dir/log" 2>&1 </dev/null 3>&- &
@@ -702,45 +711,21 @@ token_print_logs() {
 # $TOKEN_ISSUER. Exports REG_HOST REG_PID REG_LOG REG_DIR REG_SCHEME (http),
 # and REG_USER/REG_PASS as $TOKEN_USER/$TOKEN_PASS.
 registry_start_token() {
-  local realm=${1:-$TOKEN_REALM} scope dir n=1 port attempt pid rc
-  [ -n "$realm" ] && [ -s "${TOKEN_CERTS:-}/ca.crt" ] ||
-    { echo "registry_start_token: no token service (token_server_start first)" >&2; return 1; }
-  scope=$(_reg_scope)
-  while [ -e "$scope/registry.$n" ]; do n=$((n + 1)); done
-  dir=$scope/registry.$n
-  mkdir -p "$dir/data"
-  for attempt in 1 2 3 4 5; do
-    port=$(free_port) || return 1
-    {
-      _registry_config "$dir" "$port" "" ""
-      cat <<EOT
+  local realm=${1:-$TOKEN_REALM}
+  [ -n "$realm" ] || { echo "registry_start_token: no token service (token_server_start first)" >&2; return 1; }
+  registry_start --token "$realm"
+}
+
+# _token_auth_config REALM: the auth section of a registry trusting the token server.
+_token_auth_config() {
+  cat <<EOT
 auth:
   token:
-    realm: $realm
+    realm: $1
     service: $TOKEN_SERVICE
     issuer: $TOKEN_ISSUER
     rootcertbundle: $TOKEN_CERTS/ca.crt
 EOT
-    } >"$dir/config.yml"
-    env -i PATH="$PATH" timeout "${REG_MAX_SECONDS:-3600}" docker-registry serve "$dir/config.yml" \
-      >"$dir/log" 2>&1 </dev/null 3>&- &
-    pid=$!
-    rc=0
-    _registry_wait "$pid" "$port" "$dir" || rc=$?
-    [ $rc -ne 0 ] || break
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    if [ $rc -eq 2 ] && grep -q 'address already in use' "$dir/log"; then
-      continue
-    fi
-    echo "registry_start_token: docker-registry did not come up on 127.0.0.1:$port; its log:" >&2
-    cat "$dir/log" >&2
-    return 1
-  done
-  [ "$rc" -eq 0 ] || { echo "registry_start_token: no free port after 5 attempts" >&2; return 1; }
-  echo "$pid" >>"$scope/registry.pids"
-  export REG_HOST=127.0.0.1:$port REG_PID=$pid REG_LOG=$dir/log REG_DIR=$dir REG_SCHEME=http
-  export REG_USER=$TOKEN_USER REG_PASS=$TOKEN_PASS REG_CERTS=
 }
 
 # token_requests LOG [MARK]: the token requests LOG got after its first MARK
