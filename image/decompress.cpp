@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <zlib.h>
+#include <isa-l/igzip_lib.h>
 #include <zstd.h>
 
 #include <vector>
@@ -25,18 +25,13 @@ struct LayerReader::Impl {
     std::vector<char> in = std::vector<char>(1 << 17);
     size_t in_pos = 0, in_len = 0;
     bool in_eof = false;
-    z_stream z = {};
-    bool z_init = false;
+    // ISA-L's igzip: several times zlib's inflate speed on x86.
+    struct inflate_state gz = {};
     ZSTD_DCtx* zstd = nullptr;
     Sha256 hash;
     bool done = false;
 
-    ~Impl()
-    {
-        if (z_init)
-            inflateEnd(&z);
-        ZSTD_freeDCtx(zstd);
-    }
+    ~Impl() { ZSTD_freeDCtx(zstd); }
 
     void fill()
     {
@@ -64,28 +59,34 @@ struct LayerReader::Impl {
 
     size_t gzip(char* buf, size_t len)
     {
-        z.next_out = reinterpret_cast<Bytef*>(buf);
-        z.avail_out = static_cast<uInt>(len);
-        while (z.avail_out == len && !done) {
+        gz.next_out = reinterpret_cast<uint8_t*>(buf);
+        gz.avail_out = static_cast<uint32_t>(len);
+        while (gz.avail_out == len && !done) {
             fill();
+            if (gz.block_state == ISAL_BLOCK_FINISH) {
+                // Concatenated gzip members are one stream, as gzip(1) reads them.
+                if (in_pos == in_len && in_eof) {
+                    done = true;
+                    break;
+                }
+                isal_inflate_reset(&gz);
+                gz.crc_flag = ISAL_GZIP;
+            }
             if (in_eof && in_pos == in_len)
                 fail("{}: gzip stream ends early", path);
-            z.next_in = reinterpret_cast<Bytef*>(in.data() + in_pos);
-            z.avail_in = static_cast<uInt>(in_len - in_pos);
-            int rc = inflate(&z, Z_NO_FLUSH);
-            in_pos = in_len - z.avail_in;
-            if (rc == Z_STREAM_END) {
-                // Concatenated gzip members are one stream, as gzip(1) reads them.
+            gz.next_in = reinterpret_cast<uint8_t*>(in.data() + in_pos);
+            gz.avail_in = static_cast<uint32_t>(in_len - in_pos);
+            int rc = isal_inflate(&gz);
+            in_pos = in_len - gz.avail_in;
+            if (rc != ISAL_DECOMP_OK)
+                fail("{}: not valid gzip data (igzip error {})", path, rc);
+            if (gz.block_state == ISAL_BLOCK_FINISH) {
                 fill();
-                if (in_pos < in_len)
-                    inflateReset(&z);
-                else
+                if (in_pos == in_len && in_eof)
                     done = true;
-            } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-                fail("{}: not valid gzip data ({})", path, z.msg ? z.msg : "inflate error");
             }
         }
-        return len - z.avail_out;
+        return len - gz.avail_out;
     }
 
     size_t zst(char* buf, size_t len)
@@ -116,9 +117,8 @@ LayerReader::LayerReader(const std::string& path) : impl_(std::make_unique<Impl>
     const unsigned char* b = reinterpret_cast<const unsigned char*>(i.in.data());
     if (i.in_len >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
         i.kind = Kind::Gzip;
-        if (inflateInit2(&i.z, 15 + 16) != Z_OK)
-            fail("{}: cannot initialise zlib", path);
-        i.z_init = true;
+        isal_inflate_init(&i.gz);
+        i.gz.crc_flag = ISAL_GZIP;
     } else if (i.in_len >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
         i.kind = Kind::Zstd;
         i.zstd = ZSTD_createDCtx();

@@ -7,6 +7,7 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <functional>
 
@@ -160,4 +161,37 @@ TEST_CASE("hostile entries are refused or contained, never written outside")
     unpack_layer(t.dir + "/contained.tar", t.dir + "/in2");
     CHECK(read_file(t.dir + "/in2/etc/" + marker) == "inside");
     CHECK_FALSE(path_exists("/etc/" + marker));
+}
+
+namespace {
+
+std::string gzip_bytes(const std::string& in)
+{
+    z_stream z = {};
+    REQUIRE(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string out(deflateBound(&z, in.size()) + 64, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a layer gzipped as several concatenated members reads as one stream")
+{
+    Temp t;
+    make_tar(t.dir + "/plain.tar", kBasic);
+    std::string tar = read_file(t.dir + "/plain.tar");
+    size_t half = tar.size() / 2;
+    write_file_atomic(t.dir + "/multi.gz", gzip_bytes(tar.substr(0, half)) + gzip_bytes(tar.substr(half)));
+    UnpackResult r = unpack_layer(t.dir + "/multi.gz", t.dir + "/out");
+    CHECK(r.diff_id == sha256_digest(tar));
+    CHECK(read_file(t.dir + "/out/etc/hello") == "hello\n");
+    write_file_atomic(t.dir + "/cut.gz", gzip_bytes(tar).substr(0, 100));
+    CHECK_THROWS_AS(unpack_layer(t.dir + "/cut.gz", t.dir + "/out2"), Error);
 }

@@ -7,7 +7,7 @@ packages=(
   # build
   g++ meson ninja-build pkg-config
   libcli11-dev nlohmann-json3-dev doctest-dev libfmt-dev libcap-dev libseccomp-dev
-  libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev zlib1g-dev
+  libcurl4-openssl-dev libssl-dev libarchive-dev libzstd-dev zlib1g-dev libisal-dev
   scdoc
   # tests, demo and cross-checks
   bats jq busybox-static runc crun util-linux procps iproute2 python3
