@@ -27,17 +27,9 @@
 # Needs: docker-registry skopeo jq time curl gzip tar (Debian packages).
 set -euo pipefail
 
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
-}
-
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-esac
-if (($# > 1)); then
-	usage >&2
-	exit 2
-fi
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_args 1 "$@"
 
 here=$(cd "$(dirname "$0")" && pwd)
 ctr_pull=${1:-$here/../_build/registry/ctr-pull}
@@ -46,8 +38,6 @@ WARMUP=${WARMUP:-1}
 IMAGE_MB=${IMAGE_MB:-100}
 TAG=v1
 
-msg() { printf 'pull.sh: %s\n' "$*" >&2; }
-die() { msg "error: $*"; exit 1; }
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 [[ $WARMUP =~ ^[0-9]+$ ]] || die "WARMUP must be a number, not '$WARMUP'"
@@ -419,13 +409,6 @@ done
 
 # --- summary -----------------------------------------------------------------
 
-ratio() { # a b -> a/b with two decimals, or - if either is missing
-	if [[ ${1:-} =~ ^[0-9.]+$ && ${2:-} =~ ^[0-9.]+$ ]]; then
-		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
-	else
-		printf -- '-'
-	fi
-}
 
 echo
 echo "pull.sh: pull of $nlayers gzip layers, $image_mb MB ($layer_mb MB), from docker-registry on 127.0.0.1 over HTTP"

@@ -26,17 +26,9 @@
 # All three runtimes are timed on the same layout.
 set -euo pipefail
 
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
-}
-
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-esac
-if (($# > 1)); then
-	usage >&2
-	exit 2
-fi
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_args 1 "$@"
 
 here=$(cd "$(dirname "$0")" && pwd)
 ctr_run=${1:-$here/../_build/runtime/ctr-run}
@@ -44,8 +36,6 @@ RUNS=${RUNS:-100}
 RSS_RUNS=${RSS_RUNS:-5}
 WARMUP=5
 
-msg() { printf 'runtime.sh: %s\n' "$*" >&2; }
-die() { msg "error: $*"; exit 1; }
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 [[ $RSS_RUNS =~ ^[1-9][0-9]*$ ]] || die "RSS_RUNS must be a positive integer, not '$RSS_RUNS'"
@@ -299,13 +289,6 @@ fi
 
 # --- summary -----------------------------------------------------------------
 
-ratio() { # a b -> a/b with two decimals, or - if either is missing
-	if [[ ${1:-} =~ ^[0-9.]+$ && ${2:-} =~ ^[0-9.]+$ ]]; then
-		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
-	else
-		printf -- '-'
-	fi
-}
 
 echo
 echo "runtime.sh: run of /bin/true, median of $RUNS runs, peak RSS over $RSS_RUNS runs"

@@ -26,17 +26,9 @@
 # Needs: jq time tar gzip, and umoci for its column (Debian packages).
 set -euo pipefail
 
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
-}
-
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
-esac
-if (($# > 2)); then
-	usage >&2
-	exit 2
-fi
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_args 2 "$@"
 
 here=$(cd "$(dirname "$0")" && pwd)
 ctr_layer=${1:-$here/../_build/image/layer/ctr-layer}
@@ -44,8 +36,6 @@ ctr_image=${2:-$here/../_build/image/tool/ctr-image}
 RUNS=${RUNS:-5}
 IMAGE_MB=${IMAGE_MB:-100}
 
-msg() { printf 'unpack.sh: %s\n' "$*" >&2; }
-die() { msg "error: $*"; exit 1; }
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
 for p in jq tar gzip; do
@@ -170,13 +160,6 @@ done
 
 # --- summary -----------------------------------------------------------------
 
-ratio() { # a b -> a/b with two decimals, or - if either is missing
-	if [[ ${1:-} =~ ^[0-9.]+$ && ${2:-} =~ ^[0-9.]+$ ]]; then
-		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
-	else
-		printf -- '-'
-	fi
-}
 
 echo
 echo "unpack.sh: extracting ${#blobs[@]} gzip layers, $image_mb MB, warm caches; median of $RUNS runs, peak RSS over them"
