@@ -44,13 +44,13 @@ import hashlib
 import http.client
 import http.server
 import json
-import os
 import re
 import socket
 import time
 import sys
-import threading
 import urllib.parse
+
+from loopback_server import RequestLog, serve
 
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
@@ -61,12 +61,11 @@ ERROR_CODES = {429: "TOOMANYREQUESTS", 500: "UNKNOWN", 502: "UNAVAILABLE",
                503: "UNAVAILABLE", 404: "BLOB_UNKNOWN", 401: "UNAUTHORIZED"}
 
 
-class State:
+class State(RequestLog):
     def __init__(self, args):
+        super().__init__(args.log)
         self.args = args
-        self.lock = threading.Lock()
         self.faults_left = args.times  # None: unlimited
-        self.log = open(args.log, "a", buffering=1) if args.log else None
 
     def take_fault(self):
         """Consumes one fault if any is left; True if this request gets it."""
@@ -77,13 +76,6 @@ class State:
                 self.faults_left -= 1
                 return True
             return False
-
-    def record(self, entry):
-        if not self.log:
-            return
-        with self.lock:
-            self.log.write(json.dumps(entry, sort_keys=True) + "\n")
-            self.log.flush()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -308,18 +300,7 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     Handler.state = State(args)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    # Bounded life: the process ends even if nobody stops it.
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    print(server.server_address[1], flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, args.max_seconds)
 
 
 if __name__ == "__main__":

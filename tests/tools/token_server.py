@@ -43,14 +43,14 @@ import base64
 import hashlib
 import http.server
 import json
-import os
 import secrets
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
+
+from loopback_server import RequestLog, serve
 
 
 def b64url(data):
@@ -100,11 +100,10 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-class State:
+class State(RequestLog):
     def __init__(self, args):
+        super().__init__(args.log)
         self.args = args
-        self.lock = threading.Lock()
-        self.log = open(args.log, "a", buffering=1) if args.log else None
         header = {"alg": "RS256", "typ": "JWT"}
         if args.key_id_mode == "x5c":
             ders = pem_certs(args.cert)[:1]
@@ -114,13 +113,6 @@ class State:
         else:
             header["kid"] = libtrust_key_id(args.cert)
         self.header = b64url(json.dumps(header, separators=(",", ":")).encode())
-
-    def record(self, entry):
-        if not self.log:
-            return
-        with self.lock:
-            self.log.write(json.dumps(entry, sort_keys=True) + "\n")
-            self.log.flush()
 
     def sign(self, claims):
         payload = self.header + "." + b64url(json.dumps(claims, separators=(",", ":")).encode())
@@ -237,18 +229,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main(argv):
     args = parse_args(argv)
     Handler.state = State(args)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    # Bounded life: the process ends even if nobody stops it.
-    timer = threading.Timer(args.max_seconds, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    print(server.server_address[1], flush=True)
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve(Handler, args.max_seconds)
 
 
 if __name__ == "__main__":
