@@ -70,12 +70,7 @@ seed() {
 img() { timeout -k 5 "$IMAGE_TIMEOUT" "$CTR_IMAGE" --root "$STORE" "$@" 3>&-; }
 
 # run_img ARGS...: run img, stdout in $output, stderr in $stderr.
-run_img() {
-  run --separate-stderr img "$@"
-  echo "ctr-image $* -> status=$status"
-  echo "stdout: $output"
-  echo "stderr: $stderr"
-}
+run_img() { run_tool ctr-image img "$@"; }
 
 img_ok() {
   run_img "$@"

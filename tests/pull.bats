@@ -81,12 +81,7 @@ teardown() {
 pull() { timeout -k 5 "$PULL_TIMEOUT" "$CTR_PULL" --root "$STORE" "$@" 3>&-; }
 
 # run_pull ARGS...: run pull, keeping stdout in $output and stderr in $stderr.
-run_pull() {
-  run --separate-stderr pull "$@"
-  echo "ctr-pull $* -> status=$status"
-  echo "stdout: $output"
-  echo "stderr: $stderr"
-}
+run_pull() { run_tool ctr-pull pull "$@"; }
 
 # pull_ok ARGS...: run_pull that must succeed.
 pull_ok() {

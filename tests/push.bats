@@ -77,12 +77,7 @@ pull() {
 push() { timeout -k 5 "$PUSH_TIMEOUT" "$CTR_PUSH" --root "$STORE" "$@" 3>&-; }
 
 # run_push ARGS...: run push, stdout in $output and stderr in $stderr.
-run_push() {
-  run --separate-stderr push "$@"
-  echo "ctr-push $* -> status=$status"
-  echo "stdout: $output"
-  echo "stderr: $stderr"
-}
+run_push() { run_tool ctr-push push "$@"; }
 
 push_ok() {
   run_push "$@"

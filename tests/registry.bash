@@ -739,3 +739,14 @@ jwt_part() {
   while [ $((${#p} % 4)) -ne 0 ]; do p+='='; done
   base64 -d <<<"$p"
 }
+
+# run_tool NAME CMD ARGS...: bats' run of CMD ARGS, stdout in $output and
+# stderr in $stderr; all three are echoed for the failure report.
+run_tool() {
+  local name=$1
+  shift
+  run --separate-stderr "$@"
+  echo "$name ${*:2} -> status=$status"
+  echo "stdout: $output"
+  echo "stderr: $stderr"
+}
