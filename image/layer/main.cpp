@@ -8,6 +8,7 @@
 #include "bundle.hpp"
 #include "changes.hpp"
 #include "commit.hpp"
+#include "flatten.hpp"
 #include "reference.hpp"
 #include "cli.hpp"
 #include "error.hpp"
@@ -44,11 +45,16 @@ int main(int argc, char** argv)
     app.add_option("-j,--jobs", jobs, "layers extracted at a time")->check(CLI::Range(1, 64));
     std::function<int(const Store&)> action;
 
+    std::string to;
     auto* unpack = app.add_subcommand("unpack", "extract an image's layers into the layer cache");
+    unpack->add_option("--to", to, "also write the flattened root filesystem to this new (or empty) directory");
     unpack->add_option("name", name, "image")->required();
     unpack->callback([&] {
         action = [&](const Store& s) {
-            for (const auto& d : ensure_layers(s, describe(s.layout(), find_image(s.layout(), name)), jobs))
+            std::vector<std::string> dirs = ensure_layers(s, describe(s.layout(), find_image(s.layout(), name)), jobs);
+            if (!to.empty())
+                flatten_layers(dirs, absolute(to));
+            for (const auto& d : dirs)
                 std::cout << d << '\n';
             return 0;
         };

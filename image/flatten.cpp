@@ -1,0 +1,240 @@
+#include "flatten.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <map>
+
+#include "error.hpp"
+#include "fd.hpp"
+#include "file.hpp"
+#include "resolve.hpp"
+#include "scope.hpp"
+
+namespace ctr::img {
+
+namespace {
+
+bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
+
+bool is_overlay_xattr(const std::string& name)
+{
+    return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;
+}
+
+bool is_opaque(int dirfd)
+{
+    char v[2];
+    for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"})
+        if (::fgetxattr(dirfd, name, v, sizeof v) == 1 && v[0] == 'y')
+            return true;
+    return false;
+}
+
+// Removes name from dir, whatever it is: a directory with all it holds.
+void remove_at(int dir, const std::string& name)
+{
+    if (::unlinkat(dir, name.c_str(), 0) == 0 || errno == ENOENT)
+        return;
+    if (errno != EISDIR)
+        throw_errno("remove " + name);
+    remove_all(mnt::fd_path(dir) + "/" + name);
+}
+
+template <typename Fn>
+void for_each_entry(int dirfd, const std::string& what, Fn&& fn)
+{
+    DIR* d = ::fdopendir(::dup(dirfd));
+    if (!d)
+        throw_errno("read directory " + what);
+    ScopeGuard close([&] { ::closedir(d); });
+    while (struct dirent* e = ::readdir(d)) {
+        std::string name = e->d_name;
+        if (name != "." && name != "..")
+            fn(name);
+    }
+}
+
+void copy_xattrs(int src, int dst, const std::string& what)
+{
+    char names[65536];
+    ssize_t n = ::flistxattr(src, names, sizeof names);
+    for (ssize_t i = 0; i < n; i += static_cast<ssize_t>(std::strlen(names + i)) + 1) {
+        std::string name = names + i;
+        if (is_overlay_xattr(name))
+            continue;
+        std::string value(65536, '\0');
+        ssize_t len = ::fgetxattr(src, name.c_str(), value.data(), value.size());
+        if (len < 0)
+            throw_errno("read xattr " + name + " of " + what);
+        if (::fsetxattr(dst, name.c_str(), value.data(), static_cast<size_t>(len), 0) < 0 && errno != ENOTSUP &&
+            errno != EPERM)
+            throw_errno("set xattr " + name + " on " + what);
+    }
+}
+
+// The data of a regular file; holes stay holes.
+void copy_data(int src, int dst, off_t size, const std::string& what)
+{
+    off_t pos = 0;
+    while (pos < size) {
+        off_t data = ::lseek(src, pos, SEEK_DATA);
+        if (data < 0 && errno == ENXIO)
+            break;  // only a hole is left
+        off_t hole = data < 0 ? -1 : ::lseek(src, data, SEEK_HOLE);
+        if (data < 0 || hole < 0)
+            throw_errno("seek in " + what);
+        for (off_t in = data, out = data; in < hole;) {
+            ssize_t n = ::copy_file_range(src, &in, dst, &out, static_cast<size_t>(hole - in), 0);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                throw_errno("copy " + what);
+        }
+        pos = hole;
+    }
+    if (::ftruncate(dst, size) < 0)
+        throw_errno("truncate " + what);
+}
+
+class Merger {
+public:
+    Merger(int rootfd) : rootfd_(rootfd), root_(::geteuid() == 0) {}
+
+    // One layer over what is already in the tree.
+    void layer(int src)
+    {
+        links_.clear();
+        merge_dir(src, rootfd_, "");
+    }
+
+private:
+    void merge_dir(int src, int dst, const std::string& rel)
+    {
+        for_each_entry(src, rel.empty() ? "/" : rel, [&](const std::string& name) {
+            std::string path = rel + "/" + name;
+            struct stat st, dt;
+            if (::fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+                throw_errno("stat " + path);
+            bool exists = ::fstatat(dst, name.c_str(), &dt, AT_SYMLINK_NOFOLLOW) == 0;
+            if (is_whiteout(st))
+                return remove_at(dst, name);
+            if (exists && !(S_ISDIR(st.st_mode) && S_ISDIR(dt.st_mode))) {
+                remove_at(dst, name);
+                exists = false;
+            }
+            if (S_ISDIR(st.st_mode))
+                return directory(src, dst, name, path, st, exists);
+            entry(src, dst, name, path, st);
+        });
+    }
+
+    void directory(int src, int dst, const std::string& name, const std::string& path, const struct stat& st,
+                   bool exists)
+    {
+        if (!exists && ::mkdirat(dst, name.c_str(), 0700) < 0)
+            throw_errno("create " + path);
+        UniqueFd s = openat_or_throw(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        UniqueFd d = openat_or_throw(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (exists && is_opaque(s.get()))
+            for_each_entry(d.get(), path, [&](const std::string& n) { remove_at(d.get(), n); });
+        merge_dir(s.get(), d.get(), path);
+        copy_xattrs(s.get(), d.get(), path);
+        // Owner, mode and times last: adding entries changes a directory's mtime.
+        if (root_ && ::fchown(d.get(), st.st_uid, st.st_gid) < 0)
+            throw_errno("chown " + path);
+        if (::fchmod(d.get(), st.st_mode & 07777) < 0)
+            throw_errno("chmod " + path);
+        struct timespec times[2] = {st.st_atim, st.st_mtim};
+        if (::futimens(d.get(), times) < 0)
+            throw_errno("set times of " + path);
+    }
+
+    void entry(int src, int dst, const std::string& name, const std::string& path, const struct stat& st)
+    {
+        auto link = links_.find({st.st_dev, st.st_ino});
+        if (link != links_.end()) {
+            if (::linkat(rootfd_, link->second.c_str(), dst, name.c_str(), 0) < 0)
+                throw_errno("hard link " + path + " to " + link->second);
+            return;
+        }
+        if (S_ISREG(st.st_mode))
+            regular(src, dst, name, path, st);
+        else if (S_ISLNK(st.st_mode))
+            symlink(src, dst, name, path);
+        else if (::mknodat(dst, name.c_str(), st.st_mode & S_IFMT, st.st_rdev) < 0)
+            throw_errno("create " + path);
+        if (root_ && ::fchownat(dst, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+            throw_errno("chown " + path);
+        if (!S_ISLNK(st.st_mode) && ::fchmodat(dst, name.c_str(), st.st_mode & 07777, 0) < 0)
+            throw_errno("chmod " + path);
+        struct timespec times[2] = {st.st_atim, st.st_mtim};
+        if (::utimensat(dst, name.c_str(), times, AT_SYMLINK_NOFOLLOW) < 0)
+            throw_errno("set times of " + path);
+        if (st.st_nlink > 1)
+            links_[{st.st_dev, st.st_ino}] = path.substr(1);
+    }
+
+    void regular(int src, int dst, const std::string& name, const std::string& path, const struct stat& st)
+    {
+        UniqueFd in = openat_or_throw(src, name, O_RDONLY | O_NOFOLLOW);
+        UniqueFd out(::openat(dst, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if (!out)
+            throw_errno("create " + path);
+        copy_data(in.get(), out.get(), st.st_size, path);
+        copy_xattrs(in.get(), out.get(), path);
+    }
+
+    void symlink(int src, int dst, const std::string& name, const std::string& path)
+    {
+        char target[PATH_MAX];
+        ssize_t n = ::readlinkat(src, name.c_str(), target, sizeof target - 1);
+        if (n < 0)
+            throw_errno("read link " + path);
+        target[n] = '\0';
+        if (::symlinkat(target, dst, name.c_str()) < 0)
+            throw_errno("create " + path);
+    }
+
+    int rootfd_;
+    bool root_;
+    std::map<std::pair<dev_t, ino_t>, std::string> links_;  // a layer's hard-linked inodes: first path
+};
+
+} // namespace
+
+void flatten_layers(const std::vector<std::string>& layer_dirs, const std::string& dest)
+{
+    struct stat st;
+    if (::lstat(dest.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+        fail("{}: exists and is not a directory", dest);
+    std::string tmp = dest + ".ctr-tmp-" + std::to_string(::getpid());
+    if (::mkdir(tmp.c_str(), 0755) < 0)
+        throw_errno("create " + tmp);
+    ScopeGuard cleanup([&] { remove_all(tmp); });
+    UniqueFd root = open_or_throw(tmp, O_RDONLY | O_DIRECTORY);
+    Merger merger(root.get());
+    for (const auto& layer : layer_dirs) {
+        UniqueFd src = open_or_throw(layer, O_RDONLY | O_DIRECTORY);
+        try {
+            merger.layer(src.get());
+        } catch (const Error& e) {
+            throw Error(fmt::format("apply layer {}: {}", layer, e.context()), e.err());
+        }
+    }
+    // rename(2) replaces an empty directory and refuses any other.
+    if (::rename(tmp.c_str(), dest.c_str()) < 0) {
+        if (errno == ENOTEMPTY || errno == EEXIST)
+            fail("{}: not an empty directory", dest);
+        throw_errno("rename to " + dest);
+    }
+    cleanup.dismiss();
+}
+
+} // namespace ctr::img
