@@ -7,9 +7,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <map>
+#include <vector>
 
 #include "error.hpp"
 #include "fd.hpp"
@@ -79,6 +81,36 @@ void copy_xattrs(int src, int dst, const std::string& what)
     }
 }
 
+// Bytes [from, to) of src to the same offsets of dst: copy_file_range within
+// a filesystem, read and write across two (EXDEV).
+void copy_range(int src, int dst, off_t from, off_t to, const std::string& what)
+{
+    bool in_kernel = true;
+    std::vector<char> buf;
+    for (off_t in = from, out = from; in < to;) {
+        size_t want = static_cast<size_t>(to - in);
+        ssize_t n;
+        if (in_kernel) {
+            n = ::copy_file_range(src, &in, dst, &out, want, 0);
+            if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+                in_kernel = false;
+                buf.resize(1 << 17);
+                continue;
+            }
+        } else {
+            n = ::pread(src, buf.data(), std::min(want, buf.size()), in);
+            if (n > 0 && ::pwrite(dst, buf.data(), static_cast<size_t>(n), out) != n)
+                throw_errno("write " + what);
+            in += n > 0 ? n : 0;
+            out += n > 0 ? n : 0;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            throw_errno("copy " + what);
+    }
+}
+
 // The data of a regular file; holes stay holes.
 void copy_data(int src, int dst, off_t size, const std::string& what)
 {
@@ -90,13 +122,7 @@ void copy_data(int src, int dst, off_t size, const std::string& what)
         off_t hole = data < 0 ? -1 : ::lseek(src, data, SEEK_HOLE);
         if (data < 0 || hole < 0)
             throw_errno("seek in " + what);
-        for (off_t in = data, out = data; in < hole;) {
-            ssize_t n = ::copy_file_range(src, &in, dst, &out, static_cast<size_t>(hole - in), 0);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                throw_errno("copy " + what);
-        }
+        copy_range(src, dst, data, hole, what);
         pos = hole;
     }
     if (::ftruncate(dst, size) < 0)
@@ -208,6 +234,8 @@ private:
 };
 
 } // namespace
+
+void copy_into(int src_dir, int dst_dir) { Merger(dst_dir).layer(src_dir); }
 
 void flatten_layers(const std::vector<std::string>& layer_dirs, const std::string& dest)
 {

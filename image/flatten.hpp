@@ -12,4 +12,8 @@ namespace ctr::img {
 // temporary sibling and renamed into place, so dest is whole or absent.
 void flatten_layers(const std::vector<std::string>& layer_dirs, const std::string& dest);
 
+// Copies what directory src holds into directory dst: owners (as root),
+// modes, times, xattrs, hard links and holes kept; what is in the way goes.
+void copy_into(int src_dir, int dst_dir);
+
 } // namespace ctr::img

@@ -22,6 +22,15 @@ void flock_fd(int fd, const std::string& what, int how = LOCK_EX)
     }
 }
 
+// Puts a verified partial file in place as the blob.
+void commit_partial(int fd, const std::string& partial, const std::string& blob)
+{
+    if (::fsync(fd) < 0)
+        throw_errno("fsync " + partial);
+    if (::rename(partial.c_str(), blob.c_str()) < 0)
+        throw_errno("rename " + partial);
+}
+
 } // namespace
 
 OciLayout::OciLayout(std::string dir, std::string lock_path)
@@ -185,7 +194,14 @@ BlobWriter::BlobWriter(const OciLayout& layout, std::string digest, int64_t size
         hash_->update(data, len);
         written_ += static_cast<int64_t>(len);
     });
-    if (written_ > size_)
+    // Killed after its last write but before the rename: the whole blob is
+    // here, and a Range request for more would only get 416.
+    if (written_ == size_ && hash_->digest() == digest_) {
+        commit_partial(fd_.get(), partial_, layout_.blob_path(digest_));
+        done_ = true;
+        return;
+    }
+    if (written_ >= size_)
         restart();
 }
 
@@ -237,10 +253,7 @@ void BlobWriter::finish()
         ::unlink(partial_.c_str());
         fail("blob {}: digest mismatch: the content received hashes to {}", digest_, got);
     }
-    if (::fsync(fd_.get()) < 0)
-        throw_errno("fsync " + partial_);
-    if (::rename(partial_.c_str(), layout_.blob_path(digest_).c_str()) < 0)
-        throw_errno("rename " + partial_);
+    commit_partial(fd_.get(), partial_, layout_.blob_path(digest_));
     done_ = true;
 }
 

@@ -81,8 +81,13 @@ public:
         if (name.empty())
             return;  // the layer's own root
         auto [dir, base] = mnt::split_parent("/" + name);
+        bool wh = base.rfind(".wh.", 0) == 0;
+        // A whiteout under what this layer made a file or symlink is moot:
+        // that entry already hides the lower layers' directory.
+        if (wh && non_directory(dir))
+            return;
         UniqueFd parent = mnt::mkdir_in_root(rootfd_, dir, 0755);
-        if (base.rfind(".wh.", 0) == 0)
+        if (wh)
             return whiteout(parent.get(), dir, base);
         if (const char* link = archive_entry_hardlink(e))
             return hardlink(parent.get(), base, link);
@@ -133,6 +138,16 @@ public:
     }
 
 private:
+    bool non_directory(const std::string& path)
+    {
+        int fd = mnt::try_open_in_root(rootfd_, path, O_PATH | O_NOFOLLOW);
+        if (fd < 0)
+            return false;
+        UniqueFd guard(fd);
+        struct stat st;
+        return ::fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+    }
+
     void whiteout(int parent, const std::string& dir, const std::string& base)
     {
         if (base == ".wh..wh..opq") {

@@ -130,6 +130,21 @@ TEST_CASE("whiteouts become 0/0 char devices and opaque dirs an xattr")
     CHECK_FALSE(path_exists(t.dir + "/out/d/.wh..wh..opq"));
 }
 
+TEST_CASE("a whiteout under a file or symlink of the same layer is moot")
+{
+    Temp t;
+    // umoci writes this when a directory becomes a file: the file, then the
+    // old directory's entries whited out under it.
+    make_tar(t.dir + "/l.tar", {{"d", AE_IFREG, "now a file"}, {"d/.wh.f", AE_IFREG, ""},
+                                 {"s", AE_IFLNK, "/etc"}, {"s/.wh.passwd", AE_IFREG, ""}});
+    unpack_layer(t.dir + "/l.tar", t.dir + "/out");
+    CHECK(read_file(t.dir + "/out/d") == "now a file");
+    struct stat st;
+    REQUIRE(::lstat((t.dir + "/out/s").c_str(), &st) == 0);
+    CHECK(S_ISLNK(st.st_mode));
+    CHECK_FALSE(path_exists(t.dir + "/out/etc"));
+}
+
 TEST_CASE("hostile entries are refused or contained, never written outside")
 {
     Temp t;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "bundle.hpp"
 #include "digest.hpp"
 #include "error.hpp"
 #include "file.hpp"
@@ -80,15 +81,8 @@ void ensure_mounted(const std::string& dir)
     std::string rootfs = dir + "/rootfs";
     if (mnt::mount_containing(mnt::read_mountinfo(), rootfs).mountpoint == rootfs)
         return;
-    Record r = read_record(dir);
-    std::string data = "lowerdir=";
-    for (size_t i = 0; i < r.lowers.size(); i++)
-        data += (i ? ":" : "") + r.lowers[i];
-    if (r.lowers.empty())
-        data += dir + "/empty";
-    data += ",upperdir=" + dir + "/upper,workdir=" + dir + "/work";
-    if (::mount("overlay", rootfs.c_str(), "overlay", 0, data.c_str()) < 0)
-        throw_errno("mount overlay on " + rootfs);
+    std::vector<std::string> layers = read_record(dir).lowers;
+    mount_rootfs(dir, {layers.rbegin(), layers.rend()});
 }
 
 void export_bundle(const std::string& dir, int fd)

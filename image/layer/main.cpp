@@ -69,6 +69,18 @@ int main(int argc, char** argv)
     bundle->add_option("--hostname", b.hostname, "host name");
     bundle->add_option("--net", b.net, "host or none (default)");
     bundle->add_option("--entrypoint", entrypoint, "replace the image's Entrypoint");
+    bundle->add_option("--env-file", b.env_files, "file of KEY=VALUE lines")->allow_extra_args(false);
+    bundle->add_option("-v,--volume", b.volumes, "[SOURCE:]DEST[:OPTIONS]: a host path or named volume")
+        ->allow_extra_args(false);
+    bundle->add_option("--volumes-from", b.volumes_from, "BUNDLE[:ro|:rw]: another bundle's volumes")
+        ->allow_extra_args(false);
+    bundle->add_option("--tmpfs", b.tmpfs, "DEST[:OPTIONS]: a tmpfs mount")->allow_extra_args(false);
+    bundle->add_option("-m,--memory", b.memory, "memory limit: 512m, 1g, ...");
+    bundle->add_option("--cpus", b.cpus, "CPUs the container may use: 1.5, ...");
+    bundle->add_option("--pids-limit", b.pids_limit, "processes at most (0 or -1: no limit)");
+    bundle->add_option("--cap-add", b.cap_add, "add a capability (or ALL)")->allow_extra_args(false);
+    bundle->add_option("--cap-drop", b.cap_drop, "drop a capability (or ALL)")->allow_extra_args(false);
+    bundle->add_flag("--privileged", b.privileged, "all capabilities and devices, no masked paths");
     bundle->add_flag("-t,--tty", b.tty, "give the process a terminal");
     bundle->add_flag("--read-only", b.read_only, "mount the root filesystem read-only");
     bundle->add_option("name", name, "image")->required();
