@@ -130,6 +130,8 @@ Cgroup Cgroup::plan(const std::string& cgroups_path, const std::string& id)
         d.v2 = h.v2;
         d.devices = has("devices");
         d.cpuset = has("cpuset");
+        if (!h.v2)
+            d.controllers = h.controllers;
         cg.dirs_.push_back(d);
     }
     return cg;
@@ -142,7 +144,8 @@ Cgroup Cgroup::from_json(const Json& j)
     cg.mode_ = mode == "v1" ? CgroupMode::V1 : mode == "hybrid" ? CgroupMode::Hybrid : CgroupMode::V2;
     for (const auto& d : j.value("dirs", Json::array()))
         cg.dirs_.push_back({d.value("name", ""), d.value("mountpoint", ""), d.value("rel", ""),
-                            d.value("v2", false), d.value("devices", false), d.value("cpuset", false)});
+                            d.value("v2", false), d.value("devices", false), d.value("cpuset", false),
+                            d.value("controllers", std::vector<std::string>{})});
     return cg;
 }
 
@@ -151,7 +154,8 @@ Json Cgroup::to_json() const
     Json dirs = Json::array();
     for (const auto& d : dirs_)
         dirs.push_back({{"name", d.name}, {"mountpoint", d.mountpoint}, {"rel", d.rel},
-                        {"v2", d.v2}, {"devices", d.devices}, {"cpuset", d.cpuset}});
+                        {"v2", d.v2}, {"devices", d.devices}, {"cpuset", d.cpuset},
+                        {"controllers", d.controllers}});
     const char* mode = mode_ == CgroupMode::V1 ? "v1" : mode_ == CgroupMode::Hybrid ? "hybrid" : "v2";
     return {{"mode", mode}, {"dirs", dirs}};
 }

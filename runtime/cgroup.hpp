@@ -35,6 +35,7 @@ public:
         bool v2 = false;
         bool devices = false;    // the v1 devices controller lives here
         bool cpuset = false;     // the v1 cpuset controller lives here
+        std::vector<std::string> controllers;  // v1: the hierarchy's; v2: read when needed
 
         std::string path() const { return mountpoint + rel; }
     };

@@ -229,6 +229,7 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     cgroup.create();
     ScopeGuard remove_cgroup([&] { cgroup.destroy(); });
     cgroup.apply_device_rules(spec.linux.device_rules, spec.linux.devices);
+    apply_resources(cgroup, spec.linux.resources);
 
     auto [parent_sock, init_sock] = SyncSocket::pair();
     InitArgs args{&spec, &cgroup, std::move(init_sock), state_dir.get(), ns.join, ns.new_cgroup,

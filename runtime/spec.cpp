@@ -18,8 +18,7 @@ const char* const kUnsupportedProcess[] = {"apparmorProfile", "selinuxLabel", "i
 const char* const kUnsupportedLinux[] = {"seccomp", "uidMappings", "gidMappings", "intelRdt",
                                          "personality", "timeOffsets", "mountLabel",
                                          "memoryPolicy", "netDevices"};
-const char* const kUnsupportedResources[] = {"memory", "cpu", "pids", "blockIO",
-                                             "hugepageLimits", "network", "rdma", "unified"};
+const char* const kUnsupportedResources[] = {"blockIO", "hugepageLimits", "network", "rdma", "unified"};
 
 bool is_set(const JsonView& parent, const char* key)
 {
@@ -259,6 +258,7 @@ Linux parse_linux(const JsonView& v)
         if (auto rules = res->get("devices"))
             for (const auto& item : rules->items())
                 l.device_rules.push_back(parse_device_rule(item));
+        l.resources = parse_resources(*res);
     }
     l.cgroups_path = v.opt_str("cgroupsPath").value_or("");
     if (auto s = v.get("sysctl"))

@@ -13,6 +13,7 @@
 
 #include "devices.hpp"
 #include "json_view.hpp"
+#include "resources.hpp"
 
 namespace ctr::rt {
 
@@ -88,6 +89,7 @@ struct Linux {
     std::vector<Namespace> namespaces;
     std::vector<mnt::DeviceNode> devices;
     std::vector<DeviceRule> device_rules;
+    Resources resources;
     std::string cgroups_path;
     std::map<std::string, std::string> sysctl;
     std::vector<std::string> masked_paths;

@@ -1,0 +1,132 @@
+#!/usr/bin/env bats
+# linux.resources: memory, cpu, cpuset and pids limits are written to the
+# container's cgroup and enforced, on whichever cgroup mode this host has
+# (v1, v2 or hybrid: each controller where the host mounts it).
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# v1_dir CONTROLLER: the host's v1 hierarchy of CONTROLLER ("cpu,cpuacct"
+# or "memory"), empty when the controller is on the unified hierarchy. The
+# container sees its hierarchies under the same names.
+v1_dir() {
+  local d name
+  [ -e /sys/fs/cgroup/cgroup.controllers ] && return 0
+  for d in /sys/fs/cgroup/*/; do
+    name=$(basename "$d")
+    [[ ",$name," == *",$1,"* ]] && { echo "$name"; return 0; }
+  done
+}
+
+# cg_path CONTROLLER V1FILE V2FILE: where the container reads that limit.
+cg_path() {
+  local v1
+  v1=$(v1_dir "$1")
+  if [ -n "$v1" ]; then
+    echo "/sys/fs/cgroup/$v1/$2"
+  else
+    echo "/sys/fs/cgroup/$3"
+  fi
+}
+
+run_limited() {
+  local filter=$1
+  shift
+  make_bundle "$B" "$@"
+  cfg "$B" "$filter"
+  run --separate-stderr rt run --bundle "$B" "$ID"
+}
+
+@test "memory.limit is written to the container's cgroup" {
+  local f
+  f=$(cg_path memory memory.limit_in_bytes memory.max)
+  run_limited '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432}' cat "$f"
+  [ "$status" -eq 0 ]
+  [ "$output" = 67108864 ]
+}
+
+@test "a container over its memory limit is OOM-killed; under it, it finishes" {
+  local hog='x=$(head -c 48000000 /dev/zero | tr "\0" a); echo done'
+  # swap equal to the limit: no swap to escape to.
+  run_limited '.linux.resources.memory = {"limit": 16777216, "swap": 16777216}' sh -c "$hog"
+  echo "status $status, output '$output', stderr '$stderr'"
+  [ "$status" -eq 137 ]
+  [ "$output" != done ]
+  rm -rf "$B"
+  run_limited '.linux.resources.memory = {"limit": 536870912}' sh -c "$hog"
+  [ "$status" -eq 0 ]
+  [ "$output" = done ]
+}
+
+@test "pids.limit: fork fails past the limit" {
+  local f
+  f=$(cg_path pids pids.max pids.max)
+  # busybox sh gives up at the first fork that fails.
+  run_limited '.linux.resources.pids = {"limit": 8}' sh -c \
+    "cat $f; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 60 & done; echo all-started"
+  echo "status $status, output '$output', stderr '$stderr'"
+  [ "$status" -ne 0 ]
+  [ "$output" = 8 ]
+  [[ $stderr == *"can't fork"* ]]
+}
+
+@test "cpu quota, period and shares are read back" {
+  local cmd v1
+  v1=$(v1_dir cpu)
+  if [ -n "$v1" ]; then
+    cmd="cd /sys/fs/cgroup/$v1 && cat cpu.cfs_quota_us cpu.cfs_period_us cpu.shares"
+    run_limited '.linux.resources.cpu = {"quota": 50000, "period": 100000, "shares": 512}' sh -c "$cmd"
+    [ "$status" -eq 0 ]
+    [ "$(echo $output)" = "50000 100000 512" ]
+  else
+    run_limited '.linux.resources.cpu = {"quota": 50000, "period": 100000, "shares": 1024}' \
+      cat /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight
+    [ "$status" -eq 0 ]
+    [ "$(echo $output)" = "50000 100000 39" ]
+  fi
+}
+
+@test "cpu.cpus and mems pin the container to a cpuset" {
+  local f
+  f=$(cg_path cpuset cpuset.cpus cpuset.cpus)
+  run_limited '.linux.resources.cpu = {"cpus": "0", "mems": "0"}' sh -c "cat $f; grep Cpus_allowed_list /proc/self/status"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = 0 ]
+  [[ ${lines[1]} == *$'\t'0 ]]
+}
+
+@test "bad limits are refused naming the field, and nothing is left behind" {
+  require_ctr_run
+  make_bundle "$B"
+  cfg "$B" '.linux.resources.memory = {"limit": -5}'
+  run --separate-stderr rt run --bundle "$B" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"linux.resources.memory.limit: expected bytes or -1"* ]]
+  cfg "$B" '.linux.resources.memory = {"limit": 67108864, "swap": 1048576}'
+  run --separate-stderr rt run --bundle "$B" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"linux.resources.memory.swap:"*"cannot be below the limit"* ]]
+  cfg "$B" 'del(.linux.resources.memory) | .linux.resources.cpu = {"quota": 10}'
+  run --separate-stderr rt run --bundle "$B" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"linux.resources.cpu.quota: expected at least 1000"* ]]
+  cfg "$B" '.linux.resources.cpu = {"shares": "many"}'
+  run --separate-stderr rt run --bundle "$B" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"linux.resources.cpu.shares"* ]]
+  # A value the kernel refuses is reported with the file it went to.
+  cfg "$B" '.linux.resources.cpu = {"cpus": "4096"}'
+  run --separate-stderr rt run --bundle "$B" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"linux.resources.cpu: write 4096 to cpuset.cpus"* ]]
+  [ "$(echo "$stderr" | wc -l)" -eq 1 ]
+  [ ! -e "$STATE/$ID" ]
+  run rt list -q
+  [ -z "$output" ]
+  for h in /sys/fs/cgroup/*/ctr/"$ID" /sys/fs/cgroup/ctr/"$ID"; do
+    [ ! -e "$h" ]
+  done
+}
