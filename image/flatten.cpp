@@ -16,6 +16,7 @@
 #include "error.hpp"
 #include "fd.hpp"
 #include "file.hpp"
+#include "layers.hpp"
 #include "resolve.hpp"
 #include "scope.hpp"
 
@@ -28,15 +29,6 @@ bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rd
 bool is_overlay_xattr(const std::string& name)
 {
     return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;
-}
-
-bool is_opaque(int dirfd)
-{
-    char v[2];
-    for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"})
-        if (::fgetxattr(dirfd, name, v, sizeof v) == 1 && v[0] == 'y')
-            return true;
-    return false;
 }
 
 // Removes name from dir, whatever it is: a directory with all it holds.
@@ -129,6 +121,17 @@ void copy_data(int src, int dst, off_t size, const std::string& what)
         throw_errno("truncate " + what);
 }
 
+void set_dir_attributes(int fd, const struct stat& st, const std::string& path)
+{
+    if (::geteuid() == 0 && ::fchown(fd, st.st_uid, st.st_gid) < 0)
+        throw_errno("chown " + path);
+    if (::fchmod(fd, st.st_mode & 07777) < 0)
+        throw_errno("chmod " + path);
+    struct timespec times[2] = {st.st_atim, st.st_mtim};
+    if (::futimens(fd, times) < 0)
+        throw_errno("set times of " + path);
+}
+
 class Merger {
 public:
     Merger(int rootfd) : rootfd_(rootfd), root_(::geteuid() == 0) {}
@@ -173,13 +176,7 @@ private:
         merge_dir(s.get(), d.get(), path);
         copy_xattrs(s.get(), d.get(), path);
         // Owner, mode and times last: adding entries changes a directory's mtime.
-        if (root_ && ::fchown(d.get(), st.st_uid, st.st_gid) < 0)
-            throw_errno("chown " + path);
-        if (::fchmod(d.get(), st.st_mode & 07777) < 0)
-            throw_errno("chmod " + path);
-        struct timespec times[2] = {st.st_atim, st.st_mtim};
-        if (::futimens(d.get(), times) < 0)
-            throw_errno("set times of " + path);
+        set_dir_attributes(d.get(), st, path);
     }
 
     void entry(int src, int dst, const std::string& name, const std::string& path, const struct stat& st)
@@ -255,6 +252,14 @@ void flatten_layers(const std::vector<std::string>& layer_dirs, const std::strin
         } catch (const Error& e) {
             throw Error(fmt::format("apply layer {}: {}", layer, e.context()), e.err());
         }
+    }
+    // Directories a layer only implied keep the attributes of the lower copy.
+    for (const auto& [path, st] : implicit_fixes(layer_dirs)) {
+        int fd = mnt::try_open_in_root(root.get(), path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (fd < 0)
+            continue;  // gone under a higher layer's whiteout
+        UniqueFd dir(fd);
+        set_dir_attributes(dir.get(), st, path);
     }
     // rename(2) replaces an empty directory and refuses any other.
     if (::rename(tmp.c_str(), dest.c_str()) < 0) {

@@ -3,6 +3,10 @@
 // its diff_id checked against the image config.
 #pragma once
 
+#include <sys/stat.h>
+
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,5 +23,20 @@ std::vector<std::string> diff_ids(const ImageInfo& info);
 std::vector<std::string> ensure_layers(const Store& store, const ImageInfo& info, int jobs);
 
 std::string layer_dir(const Store& store, const std::string& diff_id);
+
+// An opaque directory of a cached layer (trusted.overlay.opaque, or user.*
+// when extracted without root): what lower layers have in it is hidden.
+bool is_opaque(int dirfd);
+
+// A layer's directories that its tar had no entry for ("/a/b", one a line in
+// ROOT/layers/implicit/DIFFID, absent when none): overlay would show them
+// root-owned 0755 over the lower layer's real ones.
+std::string implicit_list(const std::string& layer_dir);
+std::set<std::string> implicit_dirs(const std::string& layer_dir);
+
+// For a stack of cached layers (bottom first): the directories whose
+// top-most copy is implicit, with the attributes of the lower copy it
+// stands for. Bundles put these in their init layer; flattening applies them.
+std::map<std::string, struct stat> implicit_fixes(const std::vector<std::string>& layers);
 
 } // namespace ctr::img

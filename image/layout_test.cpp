@@ -98,6 +98,33 @@ TEST_CASE("BlobWriter verifies, resumes and leaves nothing corrupt")
     CHECK_THROWS_WITH_AS(big.write("abc", 3), doctest::Contains("more than the 2 bytes"), Error);
 }
 
+TEST_CASE("BlobWriter keeps a partial file that holds the whole blob, and restarts a wrong one")
+{
+    TempLayout t;
+    OciLayout l(t.dir + "/oci", t.dir + "/lock");
+    l.init();
+    std::string data = "hello, blob";
+    std::string d = sha256_digest(data);
+    // Killed after the last write, before the rename.
+    write_file_atomic(l.partial_path(d), data, 0644);
+    {
+        BlobWriter w(l, d, static_cast<int64_t>(data.size()));
+        CHECK(w.done());
+    }
+    CHECK(read_file(l.blob_path(d)) == data);
+    CHECK_FALSE(path_exists(l.partial_path(d)));
+
+    std::string other = "hello, BLOB";
+    std::string d2 = sha256_digest(other);
+    write_file_atomic(l.partial_path(d2), data, 0644);  // the right size, the wrong content
+    BlobWriter w(l, d2, static_cast<int64_t>(other.size()));
+    CHECK_FALSE(w.done());
+    CHECK(w.offset() == 0);
+    w.write(other.data(), other.size());
+    w.finish();
+    CHECK(read_file(l.blob_path(d2)) == other);
+}
+
 TEST_CASE("platform selection from an index")
 {
     std::string idx = R"({"schemaVersion":2,"manifests":[

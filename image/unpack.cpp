@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "decompress.hpp"
@@ -87,6 +88,7 @@ public:
         if (wh && non_directory(dir))
             return;
         UniqueFd parent = mnt::mkdir_in_root(rootfd_, dir, 0755);
+        note_parents(dir);
         if (wh)
             return whiteout(parent.get(), dir, base);
         if (const char* link = archive_entry_hardlink(e))
@@ -98,6 +100,7 @@ public:
         case AE_IFDIR:
             if (::mkdirat(parent.get(), base.c_str(), 0700) < 0 && errno != EEXIST)
                 throw_errno("mkdir");
+            explicit_.insert("/" + name);
             dirs_.push_back({"/" + name, archive_entry_perm(e), static_cast<uid_t>(archive_entry_uid(e)),
                              static_cast<gid_t>(archive_entry_gid(e)),
                              {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}});
@@ -137,7 +140,23 @@ public:
         }
     }
 
+    // Directories made only to hold entries: the tar has no entry for them.
+    std::vector<std::string> implicit_dirs() const
+    {
+        std::vector<std::string> out;
+        for (const auto& d : parents_)
+            if (!explicit_.count(d))
+                out.push_back(d);
+        return out;
+    }
+
 private:
+    void note_parents(std::string dir)
+    {
+        while (dir != "/" && parents_.insert(dir).second)
+            dir = mnt::split_parent(dir).first;
+    }
+
     bool non_directory(const std::string& path)
     {
         int fd = mnt::try_open_in_root(rootfd_, path, O_PATH | O_NOFOLLOW);
@@ -247,6 +266,7 @@ private:
     int rootfd_;
     bool root_;
     std::vector<DirMeta> dirs_;
+    std::set<std::string> parents_, explicit_;
 };
 
 } // namespace
@@ -280,6 +300,7 @@ UnpackResult unpack_layer(const std::string& blob, const std::string& dir)
     if (rc != ARCHIVE_EOF)
         fail("layer {}: {}", blob, archive_error_string(a.get()) ? archive_error_string(a.get()) : "bad tar");
     unpacker.finish();
+    result.implicit_dirs = unpacker.implicit_dirs();
     result.diff_id = src.reader.diff_id();
     result.compression = src.reader.compression();
     return result;

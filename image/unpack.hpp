@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ctr::img {
 
@@ -13,6 +14,9 @@ struct UnpackResult {
     std::string diff_id;      // sha256 of the uncompressed tar
     std::string compression;  // "gzip", "zstd" or "none"
     int64_t entries = 0;
+    // Directories created only to hold entries ("/a/b"): no entry of the
+    // tar gives their owner and mode, which belong to the lower layers.
+    std::vector<std::string> implicit_dirs;
 };
 
 // dir must not exist yet; it is created. On failure it may hold part of

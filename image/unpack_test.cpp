@@ -130,6 +130,16 @@ TEST_CASE("whiteouts become 0/0 char devices and opaque dirs an xattr")
     CHECK_FALSE(path_exists(t.dir + "/out/d/.wh..wh..opq"));
 }
 
+TEST_CASE("directories the tar has no entry for are reported as implicit")
+{
+    Temp t;
+    make_tar(t.dir + "/l.tar", {{"a/b/c/file", AE_IFREG, "x"}, {"a/b/", AE_IFDIR, "", 0700},
+                                 {"d/.wh.gone", AE_IFREG, ""}});
+    UnpackResult r = unpack_layer(t.dir + "/l.tar", t.dir + "/out");
+    // a/b's entry comes after its child: it still counts as explicit.
+    CHECK(r.implicit_dirs == std::vector<std::string>{"/a", "/a/b/c", "/d"});
+}
+
 TEST_CASE("a whiteout under a file or symlink of the same layer is moot")
 {
     Temp t;

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "digest.hpp"
 #include "error.hpp"
 #include "file.hpp"
@@ -34,43 +36,85 @@ bool is_file_bind(const Json& m)
 // holds only what the container wrote. The image's directories on the way
 // are mirrored with their owner, mode and times. A mount point reached
 // through a symlink or a file of the image is left to the runtime.
+// Directories a layer only implied (fixes) are put there too, with the
+// attributes of the lower copy they hide.
 // DIR/rootfs must show the image alone (DIR/init still empty).
-void make_init_layer(const std::string& dir, const Json& spec)
-{
-    std::string image = dir + "/rootfs", init = dir + "/init";
-    std::vector<std::pair<std::string, struct stat>> mirrored;
-    for (const auto& m : spec["mounts"]) {
-        std::string dest = m.value("destination", ""), rel;
-        for (size_t start = 1; start < dest.size();) {
-            size_t end = std::min(dest.find('/', start), dest.size());
-            rel.append("/").append(dest, start, end - start);
-            start = end + 1;
-            bool last = start >= dest.size();
-            struct stat st;
-            if (::lstat((image + rel).c_str(), &st) < 0) {
-                if (last && is_file_bind(m))
-                    UniqueFd(::open((init + rel).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-                else if (::mkdir((init + rel).c_str(), 0755) < 0 && errno != EEXIST)
-                    throw_errno("create mount point " + init + rel);
-                continue;
-            }
-            if (!S_ISDIR(st.st_mode) || last)
-                break;
-            if (::mkdir((init + rel).c_str(), st.st_mode & 07777) == 0) {
-                if (::lchown((init + rel).c_str(), st.st_uid, st.st_gid) < 0 && ::geteuid() == 0)
-                    throw_errno("chown " + init + rel);
-                mirrored.emplace_back(init + rel, st);
-            } else if (errno != EEXIST) {
-                throw_errno("create " + init + rel);
-            }
+class InitLayer {
+public:
+    InitLayer(const std::string& dir, std::map<std::string, struct stat> fixes)
+        : image_(dir + "/rootfs"), init_(dir + "/init"), fixes_(std::move(fixes))
+    {
+    }
+
+    void add_fixes()
+    {
+        for (const auto& f : fixes_)
+            add(f.first, false, true);
+    }
+
+    void add_mount_point(const Json& m) { add(m.value("destination", ""), is_file_bind(m), false); }
+
+    // Times last: adding entries changed them.
+    void finish()
+    {
+        for (auto it = mirrored_.rbegin(); it != mirrored_.rend(); ++it) {
+            struct timespec times[2] = {it->second.st_atim, it->second.st_mtim};
+            ::utimensat(AT_FDCWD, it->first.c_str(), times, AT_SYMLINK_NOFOLLOW);
         }
     }
-    // Times last: adding entries changed them.
-    for (auto it = mirrored.rbegin(); it != mirrored.rend(); ++it) {
-        struct timespec times[2] = {it->second.st_atim, it->second.st_mtim};
-        ::utimensat(AT_FDCWD, it->first.c_str(), times, AT_SYMLINK_NOFOLLOW);
+
+private:
+    // Walks PATH's components in the image; mirror_last: the last one too.
+    void add(const std::string& path, bool file, bool mirror_last)
+    {
+        std::string rel;
+        for (size_t start = 1; start < path.size();) {
+            size_t end = std::min(path.find('/', start), path.size());
+            rel.append("/").append(path, start, end - start);
+            start = end + 1;
+            bool last = start >= path.size();
+            struct stat st;
+            if (!image_stat(rel, st)) {
+                if (last && file)
+                    UniqueFd(::open((init_ + rel).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+                else if (::mkdir((init_ + rel).c_str(), 0755) < 0 && errno != EEXIST)
+                    throw_errno("create mount point " + init_ + rel);
+                continue;
+            }
+            if (!S_ISDIR(st.st_mode) || (last && !mirror_last))
+                break;
+            mirror(rel, st);
+        }
     }
-}
+
+    bool image_stat(const std::string& rel, struct stat& st) const
+    {
+        if (auto it = fixes_.find(rel); it != fixes_.end()) {
+            st = it->second;
+            return true;
+        }
+        return ::lstat((image_ + rel).c_str(), &st) == 0;
+    }
+
+    void mirror(const std::string& rel, const struct stat& st)
+    {
+        std::string path = init_ + rel;
+        if (::mkdir(path.c_str(), st.st_mode & 07777) < 0) {
+            if (errno != EEXIST)
+                throw_errno("create " + path);
+            return;
+        }
+        if (::lchown(path.c_str(), st.st_uid, st.st_gid) < 0 && ::geteuid() == 0)
+            throw_errno("chown " + path);
+        if (::chmod(path.c_str(), st.st_mode & 07777) < 0)  // past the umask
+            throw_errno("chmod " + path);
+        mirrored_.emplace_back(path, st);
+    }
+
+    std::string image_, init_;
+    std::map<std::string, struct stat> fixes_;
+    std::vector<std::pair<std::string, struct stat>> mirrored_;
+};
 
 } // namespace
 
@@ -104,7 +148,11 @@ void make_bundle(const Store& store, const std::string& name, const std::string&
         prepare_volumes(store, dir, rootfd.get(), volumes);
         spec = bundle_spec(info.config, opts, rootfd.get(), volumes);
     }
-    make_init_layer(dir, spec);
+    InitLayer init(dir, implicit_fixes(layers));
+    init.add_fixes();
+    for (const auto& m : spec["mounts"])
+        init.add_mount_point(m);
+    init.finish();
     // The image is seen again with the init layer (a lower changed under a
     // mounted overlay is not reliably seen).
     unmount_rootfs(dir);

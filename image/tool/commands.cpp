@@ -15,6 +15,7 @@
 #include "error.hpp"
 #include "file.hpp"
 #include "images.hpp"
+#include "layers.hpp"
 #include "log.hpp"
 #include "reference.hpp"
 #include "scope.hpp"
@@ -267,6 +268,9 @@ int cmd_gc(const Store& store)
         if (layers.count("sha256:" + hex))
             continue;
         remove_all(layer_dir + "/" + hex);
+        std::string list = implicit_list(layer_dir + "/" + hex);
+        if (::unlink(list.c_str()) < 0 && errno != ENOENT)
+            throw_errno("remove " + list);
         removed_layers++;
     }
     log::info(fmt::format("removed {} blobs ({}) and {} extracted layers", removed_blobs, human_size(freed),
