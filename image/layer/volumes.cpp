@@ -10,7 +10,7 @@
 #include "digest.hpp"
 #include "error.hpp"
 #include "file.hpp"
-#include "flatten.hpp"
+#include "copy.hpp"
 #include "resolve.hpp"
 #include "scope.hpp"
 
@@ -110,6 +110,23 @@ void copy_up(int rootfd, const Volume& v)
 
 } // namespace
 
+std::string clean_path(const std::string& path)
+{
+    std::vector<std::string> parts;
+    for (const auto& comp : split(path, '/')) {
+        if (comp == "..") {
+            if (!parts.empty())
+                parts.pop_back();
+        } else if (!comp.empty() && comp != ".") {
+            parts.push_back(comp);
+        }
+    }
+    std::string out;
+    for (const auto& p : parts)
+        out.append("/").append(p);
+    return out.empty() ? "/" : out;
+}
+
 Json Volume::to_json() const
 {
     Json j = {{"destination", destination}, {"source", source}, {"readonly", readonly}};
@@ -146,6 +163,7 @@ Volume parse_volume(const std::string& spec)
     v.destination = anonymous ? parts[0] : parts[1];
     if (v.destination[0] != '/')
         fail("volume \"{}\": the container path \"{}\" is not absolute", spec, v.destination);
+    v.destination = clean_path(v.destination);
     if (v.destination == "/")
         fail("volume \"{}\": cannot mount a volume on /", spec);
     if (anonymous) {

@@ -27,6 +27,9 @@ struct Volume {
     static Volume from_json(const Json& j);
 };
 
+// A container path made plain: "/a/./b/../c//" -> "/a/c"; ".." stops at /.
+std::string clean_path(const std::string& path);
+
 // "-v" syntax: [SOURCE:]DEST[:OPTIONS]; SOURCE is a host path (absolute or
 // ./relative) or a volume name. Anonymous volumes get their source later.
 Volume parse_volume(const std::string& spec);

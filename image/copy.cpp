@@ -1,4 +1,4 @@
-#include "flatten.hpp"
+#include "copy.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -121,20 +121,33 @@ void copy_data(int src, int dst, off_t size, const std::string& what)
         throw_errno("truncate " + what);
 }
 
-void set_dir_attributes(int fd, const struct stat& st, const std::string& path)
+// Owner, mode and times of dirfd itself (name "") or of dirfd/name, never
+// through a symlink: a container may swap one in while we copy into it.
+void set_attributes(int dirfd, const std::string& name, const struct stat& st, const Owner& owner,
+                    const std::string& path)
 {
-    if (::geteuid() == 0 && ::fchown(fd, st.st_uid, st.st_gid) < 0)
+    UniqueFd opened;
+    int fd = dirfd;
+    if (!name.empty()) {
+        opened = openat_or_throw(dirfd, name, O_PATH | O_NOFOLLOW);
+        fd = opened.get();
+    }
+    uid_t uid = owner ? owner->first : st.st_uid;
+    gid_t gid = owner ? owner->second : st.st_gid;
+    if (::geteuid() == 0 && ::fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0)
         throw_errno("chown " + path);
-    if (::fchmod(fd, st.st_mode & 07777) < 0)
+    // O_PATH fds take chmod and utimes through /proc; a symlink has no mode.
+    if (!S_ISLNK(st.st_mode) && ::chmod(mnt::fd_path(fd).c_str(), st.st_mode & 07777) < 0)
         throw_errno("chmod " + path);
     struct timespec times[2] = {st.st_atim, st.st_mtim};
-    if (::futimens(fd, times) < 0)
+    int rc = name.empty() ? ::futimens(dirfd, times) : ::utimensat(dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+    if (rc < 0)
         throw_errno("set times of " + path);
 }
 
 class Merger {
 public:
-    Merger(int rootfd) : rootfd_(rootfd), root_(::geteuid() == 0) {}
+    Merger(int rootfd, bool layers, Owner owner) : rootfd_(rootfd), layers_(layers), owner_(std::move(owner)) {}
 
     // One layer over what is already in the tree.
     void layer(int src)
@@ -143,96 +156,109 @@ public:
         merge_dir(src, rootfd_, "");
     }
 
+    // src_dir/name as dst_name in the tree's top directory.
+    void one(int src_dir, const std::string& name, const std::string& dst_name)
+    {
+        links_.clear();
+        merge_entry(src_dir, rootfd_, name, dst_name, "/" + dst_name);
+    }
+
 private:
     void merge_dir(int src, int dst, const std::string& rel)
     {
-        for_each_entry(src, rel.empty() ? "/" : rel, [&](const std::string& name) {
-            std::string path = rel + "/" + name;
-            struct stat st, dt;
-            if (::fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
-                throw_errno("stat " + path);
-            bool exists = ::fstatat(dst, name.c_str(), &dt, AT_SYMLINK_NOFOLLOW) == 0;
-            if (is_whiteout(st))
-                return remove_at(dst, name);
-            if (exists && !(S_ISDIR(st.st_mode) && S_ISDIR(dt.st_mode))) {
-                remove_at(dst, name);
-                exists = false;
-            }
-            if (S_ISDIR(st.st_mode))
-                return directory(src, dst, name, path, st, exists);
-            entry(src, dst, name, path, st);
-        });
+        for_each_entry(src, rel.empty() ? "/" : rel,
+                       [&](const std::string& name) { merge_entry(src, dst, name, name, rel + "/" + name); });
     }
 
-    void directory(int src, int dst, const std::string& name, const std::string& path, const struct stat& st,
-                   bool exists)
+    // path: where dname is, from the tree's top ("/a/b").
+    void merge_entry(int src, int dst, const std::string& name, const std::string& dname, const std::string& path)
     {
-        if (!exists && ::mkdirat(dst, name.c_str(), 0700) < 0)
+        struct stat st, dt;
+        if (::fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0)
+            throw_errno("stat " + path);
+        bool exists = ::fstatat(dst, dname.c_str(), &dt, AT_SYMLINK_NOFOLLOW) == 0;
+        if (layers_ && is_whiteout(st))
+            return remove_at(dst, dname);
+        if (exists && !(S_ISDIR(st.st_mode) && S_ISDIR(dt.st_mode))) {
+            remove_at(dst, dname);
+            exists = false;
+        }
+        if (S_ISDIR(st.st_mode))
+            return directory(src, dst, name, dname, path, st, exists);
+        entry(src, dst, name, dname, path, st);
+    }
+
+    void directory(int src, int dst, const std::string& name, const std::string& dname, const std::string& path,
+                   const struct stat& st, bool exists)
+    {
+        if (!exists && ::mkdirat(dst, dname.c_str(), 0700) < 0)
             throw_errno("create " + path);
         UniqueFd s = openat_or_throw(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-        UniqueFd d = openat_or_throw(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-        if (exists && is_opaque(s.get()))
+        UniqueFd d = openat_or_throw(dst, dname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+        if (layers_ && exists && is_opaque(s.get()))
             for_each_entry(d.get(), path, [&](const std::string& n) { remove_at(d.get(), n); });
         merge_dir(s.get(), d.get(), path);
         copy_xattrs(s.get(), d.get(), path);
         // Owner, mode and times last: adding entries changes a directory's mtime.
-        set_dir_attributes(d.get(), st, path);
+        set_attributes(d.get(), "", st, owner_, path);
     }
 
-    void entry(int src, int dst, const std::string& name, const std::string& path, const struct stat& st)
+    void entry(int src, int dst, const std::string& name, const std::string& dname, const std::string& path,
+               const struct stat& st)
     {
         auto link = links_.find({st.st_dev, st.st_ino});
         if (link != links_.end()) {
-            if (::linkat(rootfd_, link->second.c_str(), dst, name.c_str(), 0) < 0)
+            if (::linkat(rootfd_, link->second.c_str(), dst, dname.c_str(), 0) < 0)
                 throw_errno("hard link " + path + " to " + link->second);
             return;
         }
         if (S_ISREG(st.st_mode))
-            regular(src, dst, name, path, st);
+            regular(src, dst, name, dname, path, st);
         else if (S_ISLNK(st.st_mode))
-            symlink(src, dst, name, path);
-        else if (::mknodat(dst, name.c_str(), st.st_mode & S_IFMT, st.st_rdev) < 0)
+            symlink(src, dst, name, dname, path);
+        else if (::mknodat(dst, dname.c_str(), st.st_mode & S_IFMT, st.st_rdev) < 0)
             throw_errno("create " + path);
-        if (root_ && ::fchownat(dst, name.c_str(), st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-            throw_errno("chown " + path);
-        if (!S_ISLNK(st.st_mode) && ::fchmodat(dst, name.c_str(), st.st_mode & 07777, 0) < 0)
-            throw_errno("chmod " + path);
-        struct timespec times[2] = {st.st_atim, st.st_mtim};
-        if (::utimensat(dst, name.c_str(), times, AT_SYMLINK_NOFOLLOW) < 0)
-            throw_errno("set times of " + path);
+        set_attributes(dst, dname, st, owner_, path);
         if (st.st_nlink > 1)
             links_[{st.st_dev, st.st_ino}] = path.substr(1);
     }
 
-    void regular(int src, int dst, const std::string& name, const std::string& path, const struct stat& st)
+    void regular(int src, int dst, const std::string& name, const std::string& dname, const std::string& path,
+                 const struct stat& st)
     {
         UniqueFd in = openat_or_throw(src, name, O_RDONLY | O_NOFOLLOW);
-        UniqueFd out(::openat(dst, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+        UniqueFd out(::openat(dst, dname.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!out)
             throw_errno("create " + path);
         copy_data(in.get(), out.get(), st.st_size, path);
         copy_xattrs(in.get(), out.get(), path);
     }
 
-    void symlink(int src, int dst, const std::string& name, const std::string& path)
+    void symlink(int src, int dst, const std::string& name, const std::string& dname, const std::string& path)
     {
         char target[PATH_MAX];
         ssize_t n = ::readlinkat(src, name.c_str(), target, sizeof target - 1);
         if (n < 0)
             throw_errno("read link " + path);
         target[n] = '\0';
-        if (::symlinkat(target, dst, name.c_str()) < 0)
+        if (::symlinkat(target, dst, dname.c_str()) < 0)
             throw_errno("create " + path);
     }
 
     int rootfd_;
-    bool root_;
+    bool layers_;  // whiteouts delete, opaque directories drop what is below
+    Owner owner_;  // everything owned by this, or kept as it is
     std::map<std::pair<dev_t, ino_t>, std::string> links_;  // a layer's hard-linked inodes: first path
 };
 
 } // namespace
 
-void copy_into(int src_dir, int dst_dir) { Merger(dst_dir).layer(src_dir); }
+void copy_into(int src_dir, int dst_dir) { Merger(dst_dir, false, std::nullopt).layer(src_dir); }
+
+void copy_entry(int src_dir, const std::string& name, int dst_dir, const std::string& dst_name, const Owner& owner)
+{
+    Merger(dst_dir, false, owner).one(src_dir, name, dst_name);
+}
 
 void flatten_layers(const std::vector<std::string>& layer_dirs, const std::string& dest)
 {
@@ -244,7 +270,7 @@ void flatten_layers(const std::vector<std::string>& layer_dirs, const std::strin
         throw_errno("create " + tmp);
     ScopeGuard cleanup([&] { remove_all(tmp); });
     UniqueFd root = open_or_throw(tmp, O_RDONLY | O_DIRECTORY);
-    Merger merger(root.get());
+    Merger merger(root.get(), true, std::nullopt);
     for (const auto& layer : layer_dirs) {
         UniqueFd src = open_or_throw(layer, O_RDONLY | O_DIRECTORY);
         try {
@@ -259,7 +285,7 @@ void flatten_layers(const std::vector<std::string>& layer_dirs, const std::strin
         if (fd < 0)
             continue;  // gone under a higher layer's whiteout
         UniqueFd dir(fd);
-        set_dir_attributes(dir.get(), st, path);
+        set_attributes(dir.get(), "", st, std::nullopt, path);
     }
     // rename(2) replaces an empty directory and refuses any other.
     if (::rename(tmp.c_str(), dest.c_str()) < 0) {
