@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <vector>
@@ -42,8 +43,9 @@ la_ssize_t on_read(struct archive*, void* p, const void** out)
     }
 }
 
-// "./a/b/" -> "a/b"; refuses ".." and empty components that would climb.
-std::string clean_name(const std::string& raw)
+// "./a/b/" -> "a/b"; refuses ".." components, which would climb. what
+// names the string in the error ("" for the entry's own name).
+std::string clean_name(const std::string& raw, const std::string& what = "")
 {
     std::vector<std::string> parts;
     size_t start = 0;
@@ -51,7 +53,7 @@ std::string clean_name(const std::string& raw)
         size_t end = raw.find('/', start);
         std::string comp = raw.substr(start, end == std::string::npos ? std::string::npos : end - start);
         if (comp == "..")
-            fail("entry \"{}\": a \"..\" component would leave the layer", raw);
+            fail("{}a \"..\" component would leave the layer", what);
         if (!comp.empty() && comp != ".")
             parts.push_back(comp);
         if (end == std::string::npos)
@@ -64,8 +66,21 @@ std::string clean_name(const std::string& raw)
     return out;
 }
 
+// An entry name fit for a one-line error: control characters escaped.
+std::string printable(const char* name)
+{
+    std::string out;
+    for (const char* c = name ? name : ""; *c; c++) {
+        unsigned char u = static_cast<unsigned char>(*c);
+        if (u < 0x20 || u == 0x7f)
+            out += fmt::format("\\x{:02x}", u);
+        else
+            out += *c;
+    }
+    return out;
+}
+
 struct DirMeta {
-    std::string path;
     mode_t mode;
     uid_t uid;
     gid_t gid;
@@ -92,18 +107,20 @@ public:
         if (wh)
             return whiteout(parent.get(), dir, base);
         if (const char* link = archive_entry_hardlink(e))
-            return hardlink(parent.get(), base, link);
+            return hardlink(parent.get(), base, "/" + name, link);
         mode_t type = archive_entry_filetype(e);
-        if (type != AE_IFDIR)
-            remove_existing(parent.get(), base);
+        // A later entry replaces an earlier one, except directory over directory.
+        if (type != AE_IFDIR || non_directory("/" + name))
+            remove_existing(parent.get(), base, "/" + name);
         switch (type) {
         case AE_IFDIR:
             if (::mkdirat(parent.get(), base.c_str(), 0700) < 0 && errno != EEXIST)
                 throw_errno("mkdir");
             explicit_.insert("/" + name);
-            dirs_.push_back({"/" + name, archive_entry_perm(e), static_cast<uid_t>(archive_entry_uid(e)),
-                             static_cast<gid_t>(archive_entry_gid(e)),
-                             {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}});
+            // The last entry for a directory gives its attributes.
+            dirs_["/" + name] = {archive_entry_perm(e), static_cast<uid_t>(archive_entry_uid(e)),
+                                 static_cast<gid_t>(archive_entry_gid(e)),
+                                 {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
             return;
         case AE_IFREG:
             return regular(a, e, parent.get(), base);
@@ -128,15 +145,15 @@ public:
     // Directory owners, modes and mtimes last: writing into a directory changes its mtime.
     void finish()
     {
-        for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) {
-            UniqueFd fd = mnt::open_in_root(rootfd_, it->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-            if (root_ && ::fchown(fd.get(), it->uid, it->gid) < 0)
-                throw_errno("chown " + it->path);
-            if (::fchmod(fd.get(), it->mode) < 0)
-                throw_errno("chmod " + it->path);
-            struct timespec times[2] = {it->mtime, it->mtime};
+        for (const auto& [path, d] : dirs_) {
+            UniqueFd fd = mnt::open_in_root(rootfd_, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+            if (root_ && ::fchown(fd.get(), d.uid, d.gid) < 0)
+                throw_errno("directory " + path + ": chown");
+            if (::fchmod(fd.get(), d.mode) < 0)
+                throw_errno("directory " + path + ": chmod");
+            struct timespec times[2] = {d.mtime, d.mtime};
             if (::futimens(fd.get(), times) < 0)
-                throw_errno("set times of " + it->path);
+                throw_errno("directory " + path + ": set times");
         }
     }
 
@@ -180,28 +197,32 @@ private:
         std::string target = base.substr(4);
         if (target.empty() || target == "." || target == "..")
             fail("whiteout \"{}\" names nothing", base);
-        remove_existing(parent, target);
+        remove_existing(parent, target, (dir == "/" ? "" : dir) + "/" + target);
         if (::mknodat(parent, target.c_str(), S_IFCHR | 0, makedev(0, 0)) < 0)
             throw_errno("make whiteout");
     }
 
-    void hardlink(int parent, const std::string& base, const std::string& raw_target)
+    void hardlink(int parent, const std::string& base, const std::string& path, const std::string& raw_target)
     {
-        std::string target = clean_name(raw_target);
+        std::string target = clean_name(raw_target, "link target: ");
         // The target is resolved inside the layer, so a link cannot reach the host.
         UniqueFd t = mnt::open_in_root(rootfd_, target, O_PATH | O_NOFOLLOW);
-        remove_existing(parent, base);
+        remove_existing(parent, base, path);
         if (::linkat(t.get(), "", parent, base.c_str(), AT_EMPTY_PATH) < 0)
             throw_errno("hard link to " + target);
     }
 
-    void remove_existing(int parent, const std::string& base)
+    // What an earlier entry put at path (parent/base) goes, a directory
+    // with all it holds, as docker replaces it.
+    void remove_existing(int parent, const std::string& base, const std::string& path)
     {
         if (::unlinkat(parent, base.c_str(), 0) == 0 || errno == ENOENT)
             return;
-        if (errno == EISDIR && ::unlinkat(parent, base.c_str(), AT_REMOVEDIR) == 0)
-            return;
-        throw_errno("replace " + base);
+        if (errno != EISDIR)
+            throw_errno("replace " + path);
+        remove_all(mnt::fd_path(parent) + "/" + base);
+        for (auto it = dirs_.lower_bound(path); it != dirs_.end() && it->first.rfind(path, 0) == 0;)
+            it = it->first == path || it->first[path.size()] == '/' ? dirs_.erase(it) : std::next(it);
     }
 
     void regular(struct archive* a, struct archive_entry* e, int parent, const std::string& base)
@@ -265,7 +286,7 @@ private:
 
     int rootfd_;
     bool root_;
-    std::vector<DirMeta> dirs_;
+    std::map<std::string, DirMeta> dirs_;  // explicit directories' attributes, set by finish()
     std::set<std::string> parents_, explicit_;
 };
 
@@ -290,7 +311,8 @@ UnpackResult unpack_layer(const std::string& blob, const std::string& dir)
         try {
             unpacker.entry(a.get(), e);
         } catch (const Error& err) {
-            throw Error(fmt::format("layer {}: entry \"{}\": {}", blob, archive_entry_pathname(e), err.context()),
+            throw Error(fmt::format("layer {}: entry \"{}\": {}", blob, printable(archive_entry_pathname(e)),
+                                    err.context()),
                         err.err());
         }
         result.entries++;
@@ -299,7 +321,11 @@ UnpackResult unpack_layer(const std::string& blob, const std::string& dir)
         std::rethrow_exception(src.error);
     if (rc != ARCHIVE_EOF)
         fail("layer {}: {}", blob, archive_error_string(a.get()) ? archive_error_string(a.get()) : "bad tar");
-    unpacker.finish();
+    try {
+        unpacker.finish();
+    } catch (const Error& err) {
+        throw Error(fmt::format("layer {}: {}", blob, err.context()), err.err());
+    }
     result.implicit_dirs = unpacker.implicit_dirs();
     result.diff_id = src.reader.diff_id();
     result.compression = src.reader.compression();
