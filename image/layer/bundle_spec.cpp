@@ -73,6 +73,11 @@ bool numeric(const std::string& s) { return !s.empty() && s.find_first_not_of("0
 // KEY=VALUE over the image's Env; a bare KEY takes our environment's value.
 void set_env(std::vector<std::string>& env, std::string kv)
 {
+    std::string name = kv.substr(0, kv.find('='));
+    if (name.empty())
+        fail("environment \"{}\": no variable name", kv);
+    if (name.find_first_of(" \t") != std::string::npos)
+        fail("environment \"{}\": the name \"{}\" contains whitespace", kv, name);
     if (kv.find('=') == std::string::npos) {
         const char* v = std::getenv(kv.c_str());
         if (!v)
@@ -115,16 +120,31 @@ std::string cap_name(const std::string& flag, std::string name)
     return name;
 }
 
+// What this host can grant (docker's "all" means these): its bounding set.
+std::vector<std::string> host_caps()
+{
+    std::istringstream in(read_file("/proc/self/status"));
+    uint64_t mask = ~0ULL;
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("CapBnd:", 0) == 0)
+            mask = std::stoull(line.substr(7), nullptr, 16);
+    std::vector<std::string> out;
+    for (size_t i = 0; i < kAllCaps.size(); i++)  // kAllCaps is in capability-number order
+        if (mask & (1ULL << i))
+            out.push_back(kAllCaps[i]);
+    return out;
+}
+
 std::vector<std::string> capabilities(const BundleOptions& opts)
 {
-    std::vector<std::string> caps = opts.privileged ? kAllCaps : kDefaultCaps;
+    std::vector<std::string> caps = opts.privileged ? host_caps() : kDefaultCaps;
     for (const auto& c : opts.cap_drop) {
         std::string n = cap_name("--cap-drop", c);
         std::erase_if(caps, [&](const std::string& x) { return n == "ALL" || x == n; });
     }
     for (const auto& c : opts.cap_add) {
         std::string n = cap_name("--cap-add", c);
-        for (const auto& add : n == "ALL" ? kAllCaps : std::vector<std::string>{n})
+        for (const auto& add : n == "ALL" ? host_caps() : std::vector<std::string>{n})
             if (std::find(caps.begin(), caps.end(), add) == caps.end())
                 caps.push_back(add);
     }
@@ -212,8 +232,9 @@ void make_privileged(Json& spec)
 Json tmpfs_mount(const std::string& spec)
 {
     std::string dest = spec.substr(0, spec.find(':'));
-    if (dest.empty() || dest[0] != '/' || dest == "/")
+    if (dest.empty() || dest[0] != '/' || clean_path(dest) == "/")
         fail("--tmpfs {}: expected an absolute path other than /, then :OPTIONS", spec);
+    dest = clean_path(dest);
     Json options = {"rw", "noexec", "nosuid", "nodev"};
     if (spec.find(':') != std::string::npos) {
         std::stringstream ss(spec.substr(spec.find(':') + 1));
@@ -311,8 +332,8 @@ std::vector<Volume> requested_volumes(const Json& image_config, const BundleOpti
     Json c = image_config.value("config", Json::object());
     if (c.contains("Volumes") && c["Volumes"].is_object())
         for (auto it = c["Volumes"].begin(); it != c["Volumes"].end(); ++it)
-            if (std::find(taken.begin(), taken.end(), it.key()) == taken.end() && !it.key().empty() &&
-                it.key()[0] == '/')
+            if (!it.key().empty() && it.key()[0] == '/' &&
+                std::find(taken.begin(), taken.end(), clean_path(it.key())) == taken.end())
                 add(parse_volume(it.key()), "image volume " + it.key());
     return out;
 }

@@ -8,7 +8,7 @@
 #include "bundle.hpp"
 #include "changes.hpp"
 #include "commit.hpp"
-#include "flatten.hpp"
+#include "copy.hpp"
 #include "reference.hpp"
 #include "cli.hpp"
 #include "error.hpp"
@@ -130,8 +130,8 @@ int main(int argc, char** argv)
     commit->add_option("name", image_name, "new image NAME[:TAG]")->required();
     commit->callback([&] {
         action = [&](const Store& s) {
-            std::cout << parse_reference(image_name).str() << "@" << commit_bundle(s, absolute(dir), image_name, co)
-                      << '\n';
+            std::string digest = commit_bundle(s, absolute(dir), image_name, co);
+            std::cout << parse_reference(image_name).str() << "@" << digest << '\n';
             return 0;
         };
     });
@@ -144,7 +144,8 @@ int main(int argc, char** argv)
     import->add_option("name", image_name, "new image NAME[:TAG]")->required();
     import->callback([&] {
         action = [&](const Store& s) {
-            std::cout << parse_reference(image_name).str() << "@" << import_tar(s, file, image_name, co) << '\n';
+            std::string digest = import_tar(s, file, image_name, co);
+            std::cout << parse_reference(image_name).str() << "@" << digest << '\n';
             return 0;
         };
     });
@@ -160,7 +161,8 @@ int main(int argc, char** argv)
 
     return run_cli(app, argc, argv, [&] {
         log::init("ctr-layer", "", log::Format::Text, false);
-        Store store(root.empty() ? default_store_root() : root);
+        // Absolute: bundles record it, and are used from other directories.
+        Store store(absolute(root.empty() ? default_store_root() : root));
         store.init();
         return action(store);
     });
