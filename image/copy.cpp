@@ -253,7 +253,7 @@ private:
 
 } // namespace
 
-void copy_into(int src_dir, int dst_dir) { Merger(dst_dir, false, std::nullopt).layer(src_dir); }
+void copy_into(int src_dir, int dst_dir, const Owner& owner) { Merger(dst_dir, false, owner).layer(src_dir); }
 
 void copy_entry(int src_dir, const std::string& name, int dst_dir, const std::string& dst_name, const Owner& owner)
 {

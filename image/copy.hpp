@@ -24,7 +24,7 @@ void flatten_layers(const std::vector<std::string>& layer_dirs, const std::strin
 
 // Copies what directory src holds into directory dst: owners (as root),
 // modes, times, xattrs, hard links and holes kept; what is in the way goes.
-void copy_into(int src_dir, int dst_dir);
+void copy_into(int src_dir, int dst_dir, const Owner& owner = std::nullopt);
 
 // src_dir/name (a file, a link, or a directory and all it holds) copied to
 // dst_dir/dst_name, replacing a non-directory there and merging into a

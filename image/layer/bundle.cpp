@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 
 #include "digest.hpp"
@@ -116,6 +117,24 @@ private:
     std::vector<std::pair<std::string, struct stat>> mirrored_;
 };
 
+// A bundle whose anonymous volumes another bundle still mounts stays.
+void refuse_if_used(const Store& store, const std::string& dir)
+{
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(store.root() + "/bundles", ec)) {
+        auto text = try_read_file(e.path().string());
+        if (!text)
+            continue;
+        Json ref = Json::parse(*text, nullptr, false);
+        if (!ref.is_object() || ref.value("bundle", "") == dir || !path_exists(ref.value("bundle", "") + "/image.json"))
+            continue;
+        for (const auto& used : ref.value("uses", std::vector<std::string>{}))
+            if (used.rfind(dir + "/", 0) == 0)
+                fail("{}: bundle {} uses its volume {} (--volumes-from): remove that bundle first", dir,
+                     ref.value("bundle", ""), used);
+    }
+}
+
 } // namespace
 
 void mount_rootfs(const std::string& dir, const std::vector<std::string>& layers)
@@ -165,7 +184,12 @@ void make_bundle(const Store& store, const std::string& name, const std::string&
                    {"layers", diff_ids(info)}, {"store", store.root()}, {"volumes", vols}};
     write_file_atomic(dir + "/image.json", record.dump(1, '\t') + "\n");
     mkdir_all(store.root() + "/bundles");
-    write_file_atomic(bundle_ref(store, dir), Json{{"bundle", dir}, {"layers", diff_ids(info)}}.dump());
+    // Anonymous volumes of other bundles (--volumes-from): rm of theirs waits for this one.
+    Json uses = Json::array();
+    for (const auto& v : volumes)
+        if (v.anonymous && v.source.rfind(dir + "/", 0) != 0)
+            uses.push_back(v.source);
+    write_file_atomic(bundle_ref(store, dir), Json{{"bundle", dir}, {"layers", diff_ids(info)}, {"uses", uses}}.dump());
     unmount.dismiss();
     cleanup.dismiss();
 }
@@ -174,6 +198,7 @@ void remove_bundle(const Store& store, const std::string& dir)
 {
     if (!path_exists(dir + "/image.json"))
         fail("{}: not a bundle made by ctr-layer (no image.json)", dir);
+    refuse_if_used(store, dir);
     // A leftover or already-gone mount never blocks removal.
     if (::umount2((dir + "/rootfs").c_str(), MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
         throw_errno("unmount " + dir + "/rootfs");

@@ -8,6 +8,7 @@
 #include "bundle.hpp"
 #include "changes.hpp"
 #include "commit.hpp"
+#include "cp.hpp"
 #include "copy.hpp"
 #include "reference.hpp"
 #include "cli.hpp"
@@ -146,6 +147,19 @@ int main(int argc, char** argv)
         action = [&](const Store& s) {
             std::string digest = import_tar(s, file, image_name, co);
             std::cout << parse_reference(image_name).str() << "@" << digest << '\n';
+            return 0;
+        };
+    });
+
+    CpOptions cp;
+    std::string cp_src, cp_dest;
+    auto* cpc = app.add_subcommand("cp", "copy files between a bundle (BUNDLE:PATH) and the host");
+    cpc->add_flag("-a,--archive", cp.archive, "keep uid and gid");
+    cpc->add_option("src", cp_src, "BUNDLE:PATH or host path")->required();
+    cpc->add_option("dest", cp_dest, "BUNDLE:PATH, host path, or - for a tar on stdout")->required();
+    cpc->callback([&] {
+        action = [&](const Store&) {
+            copy_path(cp_src, cp_dest, cp);
             return 0;
         };
     });
