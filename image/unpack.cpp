@@ -8,6 +8,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -89,7 +90,7 @@ struct DirMeta {
 
 class Unpacker {
 public:
-    Unpacker(int rootfd, bool root) : rootfd_(rootfd), root_(root) {}
+    Unpacker(int rootfd, bool root) : rootfd_(rootfd), root_(root), uid_(::geteuid()), gid_(::getegid()) {}
 
     void entry(struct archive* a, struct archive_entry* e)
     {
@@ -102,41 +103,57 @@ public:
         // that entry already hides the lower layers' directory.
         if (wh && non_directory(dir))
             return;
-        UniqueFd parent = mnt::mkdir_in_root(rootfd_, dir, 0755);
-        note_parents(dir);
+        int parent = parent_dir(dir);
         if (wh)
-            return whiteout(parent.get(), dir, base);
+            return whiteout(parent, dir, base);
         if (const char* link = archive_entry_hardlink(e))
-            return hardlink(parent.get(), base, "/" + name, link);
+            return hardlink(parent, base, "/" + name, link);
         mode_t type = archive_entry_filetype(e);
-        // A later entry replaces an earlier one, except directory over directory.
-        if (type != AE_IFDIR || non_directory("/" + name))
-            remove_existing(parent.get(), base, "/" + name);
+        std::string path = "/" + name;
+        // A later entry replaces an earlier one, except directory over
+        // directory: what is in the way goes when creating fails (EEXIST).
+        auto create = [&](const char* what, auto&& make) {
+            if (make() == 0)
+                return;
+            if (errno == EEXIST && (type != AE_IFDIR || non_directory(path))) {
+                remove_existing(parent, base, path);
+                if (make() == 0)
+                    return;
+            }
+            if (errno != EEXIST || type != AE_IFDIR)
+                throw_errno(what);
+        };
         switch (type) {
         case AE_IFDIR:
-            if (::mkdirat(parent.get(), base.c_str(), 0700) < 0 && errno != EEXIST)
-                throw_errno("mkdir");
+            create("mkdir", [&] { return ::mkdirat(parent, base.c_str(), 0700); });
             explicit_.insert("/" + name);
             // The last entry for a directory gives its attributes.
             dirs_["/" + name] = {archive_entry_perm(e), static_cast<uid_t>(archive_entry_uid(e)),
                                  static_cast<gid_t>(archive_entry_gid(e)),
                                  {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
             return;
-        case AE_IFREG:
-            return regular(a, e, parent.get(), base);
+        case AE_IFREG: {
+            UniqueFd fd;
+            create("create", [&] {
+                fd = UniqueFd(::openat(parent, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                       0600));
+                return fd ? 0 : -1;
+            });
+            return regular(a, e, fd.get());
+        }
         case AE_IFLNK:
-            if (::symlinkat(archive_entry_symlink(e), parent.get(), base.c_str()) < 0)
-                throw_errno("symlink");
-            return metadata_at(parent.get(), base, e, true);
+            create("symlink", [&] { return ::symlinkat(archive_entry_symlink(e), parent, base.c_str()); });
+            return metadata_at(parent, base, e, true);
         case AE_IFCHR:
         case AE_IFBLK:
         case AE_IFIFO:
             if (!root_ && type != AE_IFIFO)
                 return;  // only root may make device nodes; skipped otherwise
-            if (::mknodat(parent.get(), base.c_str(), type | archive_entry_perm(e),
-                          makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e))) < 0)
-                throw_errno("mknod");
-            return metadata_at(parent.get(), base, e, false);
+            create("mknod", [&] {
+                return ::mknodat(parent, base.c_str(), type | archive_entry_perm(e),
+                                 makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e)));
+            });
+            return metadata_at(parent, base, e, false);
         default:
             fail("unsupported entry type {:o}", type);
         }
@@ -168,6 +185,17 @@ public:
     }
 
 private:
+    // The directory entries go into: the previous entry's, most of the time.
+    int parent_dir(const std::string& dir)
+    {
+        if (!parent_ || dir != parent_path_) {
+            parent_ = mnt::mkdir_in_root(rootfd_, dir, 0755);
+            parent_path_ = dir;
+            note_parents(dir);
+        }
+        return parent_.get();
+    }
+
     void note_parents(std::string dir)
     {
         while (dir != "/" && parents_.insert(dir).second)
@@ -207,8 +235,12 @@ private:
         std::string target = clean_name(raw_target, "link target: ");
         // The target is resolved inside the layer, so a link cannot reach the host.
         UniqueFd t = mnt::open_in_root(rootfd_, target, O_PATH | O_NOFOLLOW);
-        remove_existing(parent, base, path);
-        if (::linkat(t.get(), "", parent, base.c_str(), AT_EMPTY_PATH) < 0)
+        int rc = ::linkat(t.get(), "", parent, base.c_str(), AT_EMPTY_PATH);
+        if (rc < 0 && errno == EEXIST) {
+            remove_existing(parent, base, path);
+            rc = ::linkat(t.get(), "", parent, base.c_str(), AT_EMPTY_PATH);
+        }
+        if (rc < 0)
             throw_errno("hard link to " + target);
     }
 
@@ -221,37 +253,40 @@ private:
         if (errno != EISDIR)
             throw_errno("replace " + path);
         remove_all(mnt::fd_path(parent) + "/" + base);
+        if (parent_path_ == path || parent_path_.rfind(path + "/", 0) == 0)
+            parent_.reset();  // the cached directory was inside
         for (auto it = dirs_.lower_bound(path); it != dirs_.end() && it->first.rfind(path, 0) == 0;)
             it = it->first == path || it->first[path.size()] == '/' ? dirs_.erase(it) : std::next(it);
     }
 
-    void regular(struct archive* a, struct archive_entry* e, int parent, const std::string& base)
+    void regular(struct archive* a, struct archive_entry* e, int fd)
     {
-        UniqueFd fd(::openat(parent, base.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-        if (!fd)
-            throw_errno("create");
         const void* block;
         size_t len;
         la_int64_t offset;
+        la_int64_t end = 0;
         int rc;
         while ((rc = archive_read_data_block(a, &block, &len, &offset)) == ARCHIVE_OK) {
             // Sparse files: blocks come with offsets; the holes stay holes.
-            if (::pwrite(fd.get(), block, len, offset) != static_cast<ssize_t>(len))
+            if (::pwrite(fd, block, len, offset) != static_cast<ssize_t>(len))
                 throw_errno("write");
+            end = std::max<la_int64_t>(end, offset + static_cast<la_int64_t>(len));
         }
         if (rc != ARCHIVE_EOF)
             fail("read data: {}", archive_error_string(a) ? archive_error_string(a) : "libarchive error");
-        if (::ftruncate(fd.get(), archive_entry_size(e)) < 0)
-            throw_errno("truncate");
-        xattrs(e, fd.get());
-        if (root_ && ::fchown(fd.get(), static_cast<uid_t>(archive_entry_uid(e)),
-                              static_cast<gid_t>(archive_entry_gid(e))) < 0)
+        if (end != archive_entry_size(e) && ::ftruncate(fd, archive_entry_size(e)) < 0)
+            throw_errno("truncate");  // a hole at the end
+        xattrs(e, fd);
+        auto uid = static_cast<uid_t>(archive_entry_uid(e));
+        auto gid = static_cast<gid_t>(archive_entry_gid(e));
+        // New files are already ours: no chown for root-owned files as root.
+        if (root_ && (uid != uid_ || gid != gid_) && ::fchown(fd, uid, gid) < 0)
             throw_errno("chown");
-        if (::fchmod(fd.get(), archive_entry_perm(e)) < 0)
+        if (::fchmod(fd, archive_entry_perm(e)) < 0)
             throw_errno("chmod");
         struct timespec times[2] = {{archive_entry_mtime(e), archive_entry_mtime_nsec(e)},
                                     {archive_entry_mtime(e), archive_entry_mtime_nsec(e)}};
-        if (::futimens(fd.get(), times) < 0)
+        if (::futimens(fd, times) < 0)
             throw_errno("set times");
     }
 
@@ -288,6 +323,10 @@ private:
     bool root_;
     std::map<std::string, DirMeta> dirs_;  // explicit directories' attributes, set by finish()
     std::set<std::string> parents_, explicit_;
+    uid_t uid_;
+    gid_t gid_;
+    UniqueFd parent_;  // the directory of the last entry
+    std::string parent_path_;
 };
 
 } // namespace
