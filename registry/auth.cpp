@@ -1,6 +1,7 @@
 #include "auth.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,30 @@ bool key_matches(std::string key, const std::string& registry)
 }
 
 // docker-credential-NAME get, with the server on stdin: {"Username","Secret"}.
+// SIGPIPE held back for a scope; one raised meanwhile is taken off the
+// pending set, so the failed write is just an EPIPE error.
+class SigpipeBlocked {
+public:
+    SigpipeBlocked()
+    {
+        sigemptyset(&pipe_);
+        sigaddset(&pipe_, SIGPIPE);
+        ::pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+    }
+    ~SigpipeBlocked()
+    {
+        struct timespec zero = {0, 0};
+        while (::sigtimedwait(&pipe_, nullptr, &zero) > 0) {
+        }
+        ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+    }
+    SigpipeBlocked(const SigpipeBlocked&) = delete;
+    SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+private:
+    sigset_t pipe_, old_;
+};
+
 std::optional<Credentials> from_helper(const std::string& helper, const std::string& registry)
 {
     std::string prog = "docker-credential-" + helper;
@@ -51,6 +76,9 @@ std::optional<Credentials> from_helper(const std::string& helper, const std::str
     out_w.reset();
     std::string server = registry == "docker.io" ? "https://index.docker.io/v1/" : registry;
     try {
+        // A helper that exits without reading (not installed: exec failed)
+        // must not take us down with SIGPIPE: the write fails with EPIPE.
+        SigpipeBlocked blocked;
         write_all(in_w.get(), server, prog);
     } catch (const Error&) {
     }
