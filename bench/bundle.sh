@@ -83,7 +83,6 @@ bundle=$work/bundle
 id=ctr-bench-$$
 cgparent=/ctr-bench-podman-$$ # podman's --cgroup-parent
 image=bench/busybox:latest
-moved_controllers=()
 podman_base=(podman --root "$work/podman/root" --runroot "$work/podman/run"
 	--tmpdir "$work/podman/tmp" --storage-driver overlay --events-backend none
 	--cgroup-manager cgroupfs)
@@ -126,31 +125,9 @@ cleanup() {
 	for c in "${moved_controllers[@]}"; do
 		# Our own hierarchy: nothing else should be in it (ctr-run's /ctr).
 		find "/sys/fs/cgroup/$c" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null
-		if give_back_controller "$c"; then
-			msg "unmounted the v1 $c hierarchy: $c is back on cgroup2"
-		else
-			msg "warning: $c is still on a v1 hierarchy; check /proc/cgroups"
-		fi
 	done
+	give_back_controllers
 	rm -rf "$work" || msg "warning: could not remove $work"
-}
-# Unmounting a v1 hierarchy gives its controller back to cgroup2 only if it has
-# no child cgroups then (dying ones count); retry until it is gone.
-give_back_controller() {
-	local c=$1 try poll
-	for ((try = 0; try < 20; try++)); do
-		umount "/sys/fs/cgroup/$c" || return 1
-		for ((poll = 0; poll < 10; poll++)); do
-			if awk -v c="$c" '$1 == c && $2 == 0 { found = 1 } END { exit !found }' /proc/cgroups; then
-				rmdir "/sys/fs/cgroup/$c"
-				return 0
-			fi
-			sleep 0.1
-		done
-		mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" || return 1
-	done
-	umount "/sys/fs/cgroup/$c"
-	return 1
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -267,13 +244,8 @@ probe() {
 			note[$col]="left its bundle behind: $bundle"
 			return 1
 		fi
-		if [[ -e $state/$id ]]; then
-			note[$col]="left its state behind: $state/$id"
-			return 1
-		fi
-		left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id" 2>/dev/null | head -n 1)
-		if [[ -n $left ]]; then
-			note[$col]="left its cgroup behind: $left"
+		if left=$(left_behind "$state" "$id"); then
+			note[$col]=$left
 			return 1
 		fi
 	elif [[ -n $("${podman_base[@]}" ps --all --quiet) ]]; then
@@ -282,35 +254,9 @@ probe() {
 	fi
 }
 
-# crun 1.8 wants the cgroup2 hierarchy of a hybrid host to have no controllers.
-make_crun_work() {
-	local unified=/sys/fs/cgroup/unified c controllers
-	controllers=$(cat "$unified/cgroup.controllers" 2>/dev/null) || return 1
-	[[ -n $controllers ]] || return 1
-	for c in $controllers; do
-		mkdir -p "/sys/fs/cgroup/$c"
-		if mountpoint -q "/sys/fs/cgroup/$c"; then
-			continue
-		fi
-		if mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"; then
-			moved_controllers+=("$c")
-			msg "crun: mounted the $c controller on its own v1 hierarchy: mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c"
-		else
-			rmdir "/sys/fs/cgroup/$c" 2>/dev/null || true
-			return 1
-		fi
-	done
-}
-
 # Order matters: the cgroup layout is settled (crun) before anyone is timed.
-if [[ -n ${cmd[podman]:-} ]] && ! probe podman; then
-	msg "podman ($podman_runtime): ${note[podman]}"
-	if [[ ${note[podman]} == *"hybrid mode not supported"* ]] && make_crun_work && probe podman; then
-		unset 'note[podman]'
-		msg "podman ($podman_runtime): runs now"
-	else
-		msg "podman ($podman_runtime): still cannot run here; continuing without it"
-	fi
+if [[ -n ${cmd[podman]:-} ]]; then
+	probe_crun podman "podman ($podman_runtime)"
 fi
 for col in ctr podman-runc; do
 	if [[ -n ${cmd[$col]:-} ]] && ! probe "$col"; then
@@ -394,6 +340,4 @@ printf 'wall time  ctr/podman: %s (target <= 0.50; podman with %s)   ctr/podman-
 	"$(ratio "${median[ctr]:-}" "${median[podman-runc]:-}")"
 printf 'peak RSS   ctr/podman: %s   ctr/podman-runc: %s\n' \
 	"$(ratio "${rss[ctr]:-}" "${rss[podman]:-}")" "$(ratio "${rss[ctr]:-}" "${rss[podman-runc]:-}")"
-if ((${#moved_controllers[@]})); then
-	echo "cgroups: moved ${moved_controllers[*]} from cgroup2 to v1 for crun during the run (undone on exit)"
-fi
+moved_controllers_line

@@ -47,7 +47,6 @@ busybox=/bin/busybox
 work=$(mktemp -d /tmp/ctr-bench.XXXXXX)
 bundle=$work/bundle
 id=ctr-bench-$$
-moved_controllers=()
 
 declare -A bin      # runtime name -> binary
 declare -A median   # runtime name -> median wall time in ms
@@ -56,7 +55,7 @@ declare -A note     # runtime name -> why it was not measured
 names=()
 
 cleanup() {
-	local name c
+	local name
 	set +e
 	for name in "${names[@]}"; do
 		[[ -n ${bin[$name]:-} ]] || continue
@@ -65,34 +64,8 @@ cleanup() {
 	# Remove cgroups a failed run may have left, then the hierarchies we made.
 	find /sys/fs/cgroup -depth -mindepth 2 -maxdepth 6 -type d -name "$id" \
 		-exec rmdir {} + 2>/dev/null
-	for c in "${moved_controllers[@]}"; do
-		if give_back_controller "$c"; then
-			msg "unmounted the v1 $c hierarchy: $c is back on cgroup2"
-		else
-			msg "warning: $c is still on a v1 hierarchy; check /proc/cgroups"
-		fi
-	done
+	give_back_controllers
 	rm -rf "$work"
-}
-# Unmounting a v1 hierarchy destroys it, and so gives its controller back to
-# cgroup2, only if it has no child cgroups then, and the cgroups the runtimes
-# just removed can still be dying. An unmounted hierarchy that survived stays
-# until it is mounted and unmounted again, so retry until it is gone.
-give_back_controller() {
-	local c=$1 try poll
-	for ((try = 0; try < 20; try++)); do
-		umount "/sys/fs/cgroup/$c" || return 1
-		for ((poll = 0; poll < 10; poll++)); do
-			if awk -v c="$c" '$1 == c && $2 == 0 { found = 1 } END { exit !found }' /proc/cgroups; then
-				rmdir "/sys/fs/cgroup/$c"
-				return 0
-			fi
-			sleep 0.1
-		done
-		mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c" || return 1
-	done
-	umount "/sys/fs/cgroup/$c"
-	return 1
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -143,36 +116,11 @@ probe() {
 		note[$name]="run failed: $(printf '%s' "$out" | tail -n 1)"
 		return 1
 	fi
-	if [[ -e $work/state/$name/$id ]]; then
-		note[$name]="run left its state behind in $work/state/$name/$id"
-		return 1
-	fi
-	left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 6 -type d -name "$id" 2>/dev/null | head -n 1)
-	if [[ -n $left ]]; then
-		note[$name]="run left its cgroup behind: $left"
+	if left=$(left_behind "$work/state/$name" "$id"); then
+		note[$name]="run $left"
 		return 1
 	fi
 	return 0
-}
-
-# crun 1.8 wants the cgroup2 hierarchy of a hybrid host to have no controllers.
-make_crun_work() {
-	local unified=/sys/fs/cgroup/unified c controllers
-	controllers=$(cat "$unified/cgroup.controllers" 2>/dev/null) || return 1
-	[[ -n $controllers ]] || return 1
-	for c in $controllers; do
-		mkdir -p "/sys/fs/cgroup/$c"
-		if mountpoint -q "/sys/fs/cgroup/$c"; then
-			continue
-		fi
-		if mount -t cgroup -o "$c" cgroup "/sys/fs/cgroup/$c"; then
-			moved_controllers+=("$c")
-			msg "crun: mounted the $c controller on its own v1 hierarchy: mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c"
-		else
-			rmdir "/sys/fs/cgroup/$c" 2>/dev/null || true
-			return 1
-		fi
-	done
 }
 
 add_runtime() {
@@ -201,14 +149,8 @@ for r in crun runc; do
 done
 
 # Order matters: the cgroup layout is settled (crun) before anyone is timed.
-if [[ -n ${bin[crun]:-} ]] && ! probe crun; then
-	msg "crun: ${note[crun]}"
-	if [[ ${note[crun]} == *"hybrid mode not supported"* ]] && make_crun_work && probe crun; then
-		unset 'note[crun]'
-		msg "crun: runs now"
-	else
-		msg "crun: still cannot run here; continuing without it"
-	fi
+if [[ -n ${bin[crun]:-} ]]; then
+	probe_crun crun crun
 fi
 for name in ctr-run runc; do
 	if [[ -n ${bin[$name]:-} ]] && ! probe "$name"; then
@@ -311,6 +253,4 @@ printf 'peak RSS   ctr-run/crun: %s (target <= 1.00)   ctr-run/runc: %s   crun/r
 	"$(ratio "${rss[ctr-run]:-}" "${rss[crun]:-}")" \
 	"$(ratio "${rss[ctr-run]:-}" "${rss[runc]:-}")" \
 	"$(ratio "${rss[crun]:-}" "${rss[runc]:-}")"
-if ((${#moved_controllers[@]})); then
-	echo "cgroups: moved ${moved_controllers[*]} from cgroup2 to v1 for crun during the run (undone on exit)"
-fi
+moved_controllers_line

@@ -4,39 +4,16 @@
 
 load helpers
 load registry
-
-CTR_LAYER=${CTR_LAYER:-$BATS_TEST_DIRNAME/../_build/image/layer/ctr-layer}
-CTR_PULL=${CTR_PULL:-$BATS_TEST_DIRNAME/../_build/registry/ctr-pull}
-CTR_IMAGE=${CTR_IMAGE:-$BATS_TEST_DIRNAME/../_build/image/tool/ctr-image}
+load layer
 
 setup_file() {
   registry_require || return 0
-  export IMG=$BATS_FILE_TMPDIR/img
-  make_busybox_image "$IMG" latest
-  registry_start
-  export PLAIN=$REG_HOST
-  registry_push_oci "$IMG:latest" "$PLAIN/busybox:latest"
+  layer_setup_file
 }
 teardown_file() { registry_stop; }
 
-setup() {
-  common_setup
-  registry_setup
-  [ -x "$CTR_LAYER" ] || skip "ctr-layer not built: $CTR_LAYER"
-  [ -x "$CTR_PULL" ] || skip "ctr-pull not built: $CTR_PULL"
-  STORE=$BATS_TEST_TMPDIR/store
-  timeout 60 "$CTR_PULL" -q --root "$STORE" "$PLAIN/busybox:latest" >/dev/null
-}
-teardown() {
-  local b
-  for b in "$BATS_TEST_TMPDIR"/b*; do
-    [ -d "$b" ] && timeout 10 "$CTR_LAYER" --root "$STORE" rm "$b" >/dev/null 2>&1
-  done
-  registry_teardown
-  common_teardown
-}
-
-layer() { timeout -k 5 60 "$CTR_LAYER" --root "$STORE" "$@" 3>&-; }
+setup() { layer_setup "$PLAIN/busybox:latest"; }
+teardown() { layer_teardown; }
 
 @test "unpack extracts each layer once, named by its diff_id" {
   run layer unpack "$PLAIN/busybox"

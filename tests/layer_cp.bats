@@ -4,26 +4,16 @@
 
 load helpers
 load registry
-
-CTR_LAYER=${CTR_LAYER:-$BATS_TEST_DIRNAME/../_build/image/layer/ctr-layer}
-CTR_PULL=${CTR_PULL:-$BATS_TEST_DIRNAME/../_build/registry/ctr-pull}
+load layer
 
 setup_file() {
   registry_require || return 0
-  export IMG=$BATS_FILE_TMPDIR/img
-  make_busybox_image "$IMG" latest
-  registry_start
-  export PLAIN=$REG_HOST
-  registry_push_oci "$IMG:latest" "$PLAIN/busybox:latest"
+  layer_setup_file
 }
 teardown_file() { registry_stop; }
 
 setup() {
-  common_setup
-  registry_setup
-  [ -x "$CTR_LAYER" ] || skip "ctr-layer not built: $CTR_LAYER"
-  STORE=$BATS_TEST_TMPDIR/store
-  timeout 60 "$CTR_PULL" -q --root "$STORE" "$PLAIN/busybox:latest" >/dev/null
+  layer_setup "$PLAIN/busybox:latest"
   B=$BATS_TEST_TMPDIR/b
   H=$BATS_TEST_TMPDIR/host
   layer bundle "$PLAIN/busybox" "$B" -- true >/dev/null
@@ -33,16 +23,7 @@ setup() {
   chown 1000:1000 "$H/dir/one"
   ln -s /etc/passwd "$H/dir/link"
 }
-teardown() {
-  local b
-  for b in "$BATS_TEST_TMPDIR"/b*; do
-    [ -d "$b" ] && timeout 10 "$CTR_LAYER" --root "$STORE" rm "$b" >/dev/null 2>&1
-  done
-  registry_teardown
-  common_teardown
-}
-
-layer() { timeout -k 5 60 "$CTR_LAYER" --root "$STORE" "$@" 3>&-; }
+teardown() { layer_teardown; }
 
 @test "a host directory into a bundle: under its own name, owned by root, modes and links kept" {
   run_tool ctr-layer layer cp "$H/dir" "$B:/srv"

@@ -7,9 +7,7 @@
 
 load helpers
 load registry
-
-CTR_LAYER=${CTR_LAYER:-$BATS_TEST_DIRNAME/../_build/image/layer/ctr-layer}
-CTR_IMAGE=${CTR_IMAGE:-$BATS_TEST_DIRNAME/../_build/image/tool/ctr-image}
+load layer
 
 setup_file() {
   export CORPUS=$BATS_FILE_TMPDIR/corpus
@@ -42,12 +40,6 @@ teardown() {
     [ -d "$b" ] && timeout 10 "$CTR_LAYER" --root "${b/bundle-/store-}" rm "$b" >/dev/null 2>&1
   done
   common_teardown
-}
-
-layer_in() {
-  local store=$1
-  shift
-  timeout -k 5 60 "$CTR_LAYER" --root "$store" "$@" 3>&-
 }
 
 # case_field NAME FIELD: a field of the case in cases.json (empty if none).

@@ -6,9 +6,7 @@
 
 load helpers
 load registry
-
-CTR_LAYER=${CTR_LAYER:-$BATS_TEST_DIRNAME/../_build/image/layer/ctr-layer}
-CTR_PULL=${CTR_PULL:-$BATS_TEST_DIRNAME/../_build/registry/ctr-pull}
+load layer
 
 # Capability numbers (linux/capability.h order) and docker's default set.
 CAP_NAMES=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
@@ -58,31 +56,21 @@ make_data_image() {
 
 setup_file() {
   registry_require || return 0
-  export IMG=$BATS_FILE_TMPDIR/img
-  make_busybox_image "$IMG" latest
+  layer_setup_file
   make_data_image "$IMG"
-  registry_start
-  export PLAIN=$REG_HOST
-  local tag
-  for tag in latest data withvol; do
-    registry_push_oci "$IMG:$tag" "$PLAIN/busybox:$tag"
-  done
+  layer_push data withvol
 }
 teardown_file() { registry_stop; }
 
 setup() {
-  common_setup
-  registry_setup
-  [ -x "$CTR_LAYER" ] || skip "ctr-layer not built: $CTR_LAYER"
-  [ -x "$CTR_PULL" ] || skip "ctr-pull not built: $CTR_PULL"
-  STORE=$BATS_TEST_TMPDIR/store
+  layer_setup
   B1=$BATS_TEST_TMPDIR/b1 B2=$BATS_TEST_TMPDIR/b2 B3=$BATS_TEST_TMPDIR/b3
   pull latest
 }
 
 teardown() {
   local b leftover=''
-  for b in "$BATS_TEST_TMPDIR"/b*; do
+  for b in $(bundles_last_first); do
     [ -f "$b/image.json" ] || continue
     timeout 10 "$CTR_LAYER" --root "$STORE" rm "$b" >/dev/null 2>&1 || leftover+="rm $b failed; "
     [ ! -e "$b" ] || leftover+="$b still exists; "
@@ -96,10 +84,8 @@ teardown() {
   [ -z "$leftover" ] || { echo "teardown: $leftover"; return 1; }
 }
 
-layer() { timeout -k 5 60 "$CTR_LAYER" --root "$STORE" "$@" 3>&-; }
-
 # pull TAG: busybox:TAG from the file's registry into this test's store.
-pull() { timeout 60 "$CTR_PULL" -q --root "$STORE" "$PLAIN/busybox:$1" >/dev/null; }
+pull() { layer_pull "$PLAIN/busybox:$1"; }
 
 # mkbundle ARGS...: `ctr-layer bundle ARGS`, which must succeed.
 mkbundle() {

@@ -48,10 +48,7 @@
 
 load helpers
 load registry
-
-CTR_LAYER=${CTR_LAYER:-$BATS_TEST_DIRNAME/../_build/image/layer/ctr-layer}
-CTR_PULL=${CTR_PULL:-$BATS_TEST_DIRNAME/../_build/registry/ctr-pull}
-CTR_IMAGE=${CTR_IMAGE:-$BATS_TEST_DIRNAME/../_build/image/tool/ctr-image}
+load layer
 
 # --- building the image -------------------------------------------------------
 
@@ -218,26 +215,11 @@ setup_file() {
 }
 teardown_file() { registry_stop; }
 
-setup() {
-  common_setup
-  registry_setup
-  [ -x "$CTR_LAYER" ] || skip "ctr-layer not built: $CTR_LAYER"
-  [ -x "$CTR_PULL" ] || skip "ctr-pull not built: $CTR_PULL"
-  STORE=$BATS_TEST_TMPDIR/store
-}
-teardown() {
-  local b
-  for b in "$BATS_TEST_TMPDIR"/b*; do
-    [ -d "$b" ] && timeout 10 "$CTR_LAYER" --root "$STORE" rm "$b" >/dev/null 2>&1
-  done
-  registry_teardown
-  common_teardown
-}
-
-layer() { timeout -k 5 60 "$CTR_LAYER" --root "$STORE" "$@" 3>&-; }
+setup() { layer_setup; }
+teardown() { layer_teardown; }
 
 # pull TAG: umoci-wh:TAG into this test's store.
-pull() { timeout 60 "$CTR_PULL" -q --root "$STORE" "$REG/umoci-wh:$1" >/dev/null; }
+pull() { layer_pull "$REG/umoci-wh:$1"; }
 
 # blob_list TAG N: `tar -tv` of layer N (1-based) of TAG in the layout.
 blob_list() {

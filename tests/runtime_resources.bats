@@ -40,6 +40,15 @@ run_limited() {
   run --separate-stderr rt run --bundle "$B" "$ID"
 }
 
+# refused FILTER WANT: the bundle $B, edited with FILTER, is refused by `run`:
+# exit status 1 and a stderr that matches the glob pattern *WANT*.
+refused() {
+  cfg "$B" "$1"
+  run --separate-stderr rt run --bundle "$B" "$ID"
+  [ "$status" -eq 1 ] || { echo "$1: exit status $status, wanted 1"; return 1; }
+  [[ $stderr == *$2* ]] || { echo "$1: stderr '$stderr' lacks: $2"; return 1; }
+}
+
 @test "memory.limit is written to the container's cgroup" {
   local f
   f=$(cg_path memory memory.limit_in_bytes memory.max)
@@ -101,27 +110,14 @@ run_limited() {
 @test "bad limits are refused naming the field, and nothing is left behind" {
   require_ctr_run
   make_bundle "$B"
-  cfg "$B" '.linux.resources.memory = {"limit": -5}'
-  run --separate-stderr rt run --bundle "$B" "$ID"
-  [ "$status" -eq 1 ]
-  [[ $stderr == *"linux.resources.memory.limit: expected bytes or -1"* ]]
-  cfg "$B" '.linux.resources.memory = {"limit": 67108864, "swap": 1048576}'
-  run --separate-stderr rt run --bundle "$B" "$ID"
-  [ "$status" -eq 1 ]
-  [[ $stderr == *"linux.resources.memory.swap:"*"cannot be below the limit"* ]]
-  cfg "$B" 'del(.linux.resources.memory) | .linux.resources.cpu = {"quota": 10}'
-  run --separate-stderr rt run --bundle "$B" "$ID"
-  [ "$status" -eq 1 ]
-  [[ $stderr == *"linux.resources.cpu.quota: expected at least 1000"* ]]
-  cfg "$B" '.linux.resources.cpu = {"shares": "many"}'
-  run --separate-stderr rt run --bundle "$B" "$ID"
-  [ "$status" -eq 1 ]
-  [[ $stderr == *"linux.resources.cpu.shares"* ]]
+  refused '.linux.resources.memory = {"limit": -5}' "linux.resources.memory.limit: expected bytes or -1"
+  refused '.linux.resources.memory = {"limit": 67108864, "swap": 1048576}' \
+    "linux.resources.memory.swap:*cannot be below the limit"
+  refused 'del(.linux.resources.memory) | .linux.resources.cpu = {"quota": 10}' \
+    "linux.resources.cpu.quota: expected at least 1000"
+  refused '.linux.resources.cpu = {"shares": "many"}' "linux.resources.cpu.shares"
   # A value the kernel refuses is reported with the file it went to.
-  cfg "$B" '.linux.resources.cpu = {"cpus": "4096"}'
-  run --separate-stderr rt run --bundle "$B" "$ID"
-  [ "$status" -eq 1 ]
-  [[ $stderr == *"linux.resources.cpu: write 4096 to cpuset.cpus"* ]]
+  refused '.linux.resources.cpu = {"cpus": "4096"}' "linux.resources.cpu: write 4096 to cpuset.cpus"
   [ "$(echo "$stderr" | wc -l)" -eq 1 ]
   [ ! -e "$STATE/$ID" ]
   run rt list -q
