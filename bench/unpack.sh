@@ -3,14 +3,19 @@
 # image of bench/pull.sh takes, and how much memory it needs, with
 # ctr-layer, with plain tar and with umoci. Caches are kept warm (no
 # drop_caches; only a `sync` before each run), the same for all; each run
-# gets a fresh target:
-#   ctr:   ctr-layer --root STORE unpack NAME   (STORE/layers emptied first;
+# gets a fresh target (earlier ones are moved aside and deleted at the end):
+#   ctr:   ctr-layer --root STORE unpack NAME   (no STORE/layers at first;
 #          the image is put in STORE once with `ctr-image load` of an OCI
 #          archive of the layout, NAME is what load printed before the @)
 #   tar:   tar -xzf BLOB -C DIR, for each layer in manifest order, one DIR
 #   umoci: umoci unpack --image LAYOUT:bench DIR
 #
 # Targets: ctr median wall time <= 0.5 x tar and about 0.2 x umoci.
+#
+# ext4 allocates inodes slowly for up to 5 minutes after many deletions (it
+# skips recently deleted ones; perf shows recently_deleted and
+# find_inode_bit on top): start this on a disk left alone that long, e.g.
+# not right after a previous run's clean-up or a test suite.
 #
 # Usage: bench/unpack.sh [CTR_LAYER_BINARY [CTR_IMAGE_BINARY]]
 #   CTR_LAYER_BINARY  default: $(dirname "$0")/../_build/image/layer/ctr-layer
@@ -70,6 +75,7 @@ trap 'exit 143' TERM
 # --- tools -------------------------------------------------------------------
 
 declare -A note times rss median
+trashed=0
 tools=(ctr tar umoci)
 abspath() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 
@@ -95,12 +101,17 @@ for t in "${tools[@]}"; do
 done
 
 # Prepare a fresh target for tool $1 (not timed); print the command, one word a line.
+# The last target is moved aside, not deleted, until the end: ext4 makes
+# creating files slow for a while after many deletions (its inode allocator
+# skips recently deleted inodes, a scan that dominated the runs), which
+# would charge each tool for the clean-up of the one before.
 prepare() {
 	local dir=$work/dest
-	rm -rf "$dir"
+	mkdir -p "$work/trash"
+	[[ ! -e $dir ]] || mv "$dir" "$work/trash/dest.$((++trashed))"
 	case $1 in
 	ctr)
-		rm -rf "$store"/layers/sha256/*
+		[[ ! -e $store/layers ]] || mv "$store/layers" "$work/trash/layers.$((++trashed))"
 		printf '%s\n' "$ctr_layer" --root "$store" unpack "$name"
 		;;
 	tar)
@@ -117,7 +128,8 @@ prepare() {
 run_once() {
 	local t0 t1
 	local -a cmd
-	mapfile -t cmd < <(prepare "$1")
+	prepare "$1" >"$work/cmd"
+	mapfile -t cmd <"$work/cmd"
 	sync # write back the previous run's files now, not during this one
 	t0=$(date +%s%N)
 	if ! /usr/bin/time -f %M -o "$work/rss" "${cmd[@]}" </dev/null >"$work/out" 2>"$work/err"; then
