@@ -212,6 +212,76 @@ void Cgroup::apply_device_rules(const std::vector<DeviceRule>& rules,
              "supported by ctr-run yet");
 }
 
+const Cgroup::Dir* Cgroup::controller_dir(const std::string& controller) const
+{
+    for (const auto& d : dirs_)
+        if (!d.v2 && std::find(d.controllers.begin(), d.controllers.end(), controller) != d.controllers.end())
+            return &d;
+    for (const auto& d : dirs_) {
+        if (!d.v2)
+            continue;
+        std::istringstream in(read_file(d.mountpoint + "/cgroup.controllers"));
+        for (std::string c; in >> c;)
+            if (c == controller)
+                return &d;
+    }
+    return nullptr;
+}
+
+namespace {
+
+// v2 reports freezing done as "frozen 1" in cgroup.events.
+bool v2_frozen(const std::string& dir)
+{
+    auto events = try_read_file(dir + "/cgroup.events");
+    return events && events->find("frozen 1") != std::string::npos;
+}
+
+} // namespace
+
+bool Cgroup::frozen() const
+{
+    for (const auto& d : dirs_) {
+        if (d.v2 && mode_ == CgroupMode::V2)
+            return v2_frozen(d.path());
+        if (!d.v2 && std::find(d.controllers.begin(), d.controllers.end(), "freezer") != d.controllers.end()) {
+            auto state = try_read_file(d.path() + "/freezer.state");
+            return state && state->rfind("FROZEN", 0) == 0;
+        }
+    }
+    return false;
+}
+
+void Cgroup::freeze(bool frozen) const
+{
+    const Dir* v1 = nullptr;
+    for (const auto& d : dirs_)
+        if (!d.v2 && std::find(d.controllers.begin(), d.controllers.end(), "freezer") != d.controllers.end())
+            v1 = &d;
+    const Dir* v2 = nullptr;
+    for (const auto& d : dirs_)
+        if (d.v2 && path_exists(d.path() + "/cgroup.freeze"))
+            v2 = &d;
+    if (!v1 && !v2)
+        fail("cgroups: no freezer: neither a v1 freezer hierarchy nor cgroup.freeze on v2");
+    // The kernel freezes asynchronously: ask again until it says it is done,
+    // as runc does (a task in a vfork or an uninterruptible sleep delays it).
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        if (v1) {
+            write_existing_file(v1->path() + "/freezer.state", frozen ? "FROZEN" : "THAWED");
+            auto state = try_read_file(v1->path() + "/freezer.state");
+            if (state && state->rfind(frozen ? "FROZEN" : "THAWED", 0) == 0)
+                return;
+        } else {
+            write_existing_file(v2->path() + "/cgroup.freeze", frozen ? "1" : "0");
+            if (v2_frozen(v2->path()) == frozen)
+                return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 + attempt, 10)));
+    }
+    fail("cgroups: the container's tasks did not {} within 10 seconds", frozen ? "freeze" : "thaw");
+}
+
 void Cgroup::join(pid_t pid) const
 {
     for (const auto& d : dirs_)

@@ -52,6 +52,13 @@ public:
     void create();
     void apply_device_rules(const std::vector<DeviceRule>& rules,
                             const std::vector<mnt::DeviceNode>& allowed);
+    // The directory of the hierarchy that holds a controller: a v1 one that
+    // has it, else the unified one if its root offers it; nullptr if none.
+    const Dir* controller_dir(const std::string& controller) const;
+    // Freezes (or thaws) every task of the cgroup; returns once the kernel
+    // reports it done (v1 freezer.state, v2 cgroup.events).
+    void freeze(bool frozen) const;
+    bool frozen() const;
     void join(pid_t pid) const;
     std::vector<pid_t> pids() const;
     // Removes the directories; waits out the short EBUSY after the last task exits.

@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 #include "error.hpp"
 #include "file.hpp"
@@ -140,6 +142,80 @@ int cmd_delete(const GlobalOptions& g, const std::vector<std::string>& ids, bool
     StateStore store = store_of(g);
     for (const auto& id : ids)
         delete_container(store, id, force);
+    return 0;
+}
+
+} // namespace ctr::rt
+
+namespace ctr::rt {
+
+int cmd_pause(const GlobalOptions& g, const std::string& id, bool pause)
+{
+    pause_container(store_of(g), id, pause);
+    return 0;
+}
+
+namespace {
+
+// The output of ps(1) with args: runc's ps prints it filtered to the container.
+std::string run_ps(const std::vector<std::string>& args)
+{
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0)
+        throw_errno("pipe");
+    UniqueFd rd(fds[0]), wr(fds[1]);
+    pid_t pid = ::fork();
+    if (pid < 0)
+        throw_errno("fork");
+    if (pid == 0) {
+        ::dup2(wr.get(), STDOUT_FILENO);
+        std::vector<std::string> argv = {"ps"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        ::execvp("ps", exec_array(argv).data());
+        ::_exit(127);
+    }
+    wr.reset();
+    std::string out = read_fd(rd.get(), "ps");
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail("ps {}: failed (exit status {})", fmt::join(args, " "), WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return out;
+}
+
+} // namespace
+
+int cmd_ps(const GlobalOptions& g, const std::string& id, const std::string& format,
+           const std::vector<std::string>& ps_args)
+{
+    StateStore store = store_of(g);
+    ContainerState st = store.load(id);
+    if (format != "table" && format != "json")
+        fail("--format: expected table or json, got \"{}\"", format);
+    std::vector<pid_t> pids = store.status(st) == Status::Stopped ? std::vector<pid_t>{} : st.cgroup.pids();
+    if (format == "json") {
+        print(Json(pids).dump());
+        return 0;
+    }
+    std::istringstream in(run_ps(ps_args.empty() ? std::vector<std::string>{"-ef"} : ps_args));
+    std::string header;
+    std::getline(in, header);
+    std::istringstream h(header);
+    size_t column = 0;
+    for (std::string word; h >> word && word != "PID";)
+        column++;
+    if (h.fail())
+        fail("ps {}: its output has no PID column", fmt::join(ps_args, " "));
+    std::cout << header << '\n';
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream l(line);
+        std::string word;
+        for (size_t i = 0; i <= column && l >> word; i++) {
+        }
+        if (!word.empty() && std::find(pids.begin(), pids.end(), std::atoi(word.c_str())) != pids.end())
+            std::cout << line << '\n';
+    }
     return 0;
 }
 

@@ -33,5 +33,7 @@ Created create_container(const StateStore& store, const CreateOptions& opts);
 void start_container(const StateStore& store, const ContainerState& st);
 void kill_container(const StateStore& store, const std::string& id, int sig, bool all);
 void delete_container(const StateStore& store, const std::string& id, bool force);
+// Freezes (pause) or thaws a container's processes with the cgroup freezer.
+void pause_container(const StateStore& store, const std::string& id, bool pause);
 
 } // namespace ctr::rt

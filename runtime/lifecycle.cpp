@@ -76,6 +76,9 @@ void signal_cgroup(const ContainerState& st, int sig)
 // cgroup is empty.
 void kill_all_and_wait(const ContainerState& st)
 {
+    // Frozen tasks do not act on SIGKILL until thawed (cgroup v1).
+    if (st.cgroup.frozen())
+        st.cgroup.freeze(false);
     if (UniqueFd pidfd = pidfd_open_alive(st.pid, st.start_time)) {
         pidfd_send_signal(pidfd.get(), SIGKILL);
         if (!pidfd_wait_exit(pidfd.get(), kKillTimeoutMs))
@@ -123,6 +126,17 @@ void kill_container(const StateStore& store, const std::string& id, int sig, boo
         throw_errno(fmt::format("kill container \"{}\" with {}", id, signal_name(sig)));
 }
 
+void pause_container(const StateStore& store, const std::string& id, bool pause)
+{
+    ContainerState st = store.load(id);
+    Status s = store.status(st);
+    if (pause && s != Status::Running)
+        fail("cannot pause container \"{}\": it is {}", id, status_name(s));
+    if (!pause && s != Status::Paused)
+        fail("cannot resume container \"{}\": it is {}", id, status_name(s));
+    st.cgroup.freeze(pause);
+}
+
 void delete_container(const StateStore& store, const std::string& id, bool force)
 {
     ContainerState st;
@@ -135,8 +149,8 @@ void delete_container(const StateStore& store, const std::string& id, bool force
         throw;
     }
     Status s = store.status(st);
-    if (s == Status::Running && !force)
-        fail("cannot delete container \"{}\": it is running (stop it first or use --force)", id);
+    if ((s == Status::Running || s == Status::Paused) && !force)
+        fail("cannot delete container \"{}\": it is {} (stop it first or use --force)", id, status_name(s));
     kill_all_and_wait(st);
     st.cgroup.destroy();
     run_hooks_warn(stored_hooks(st).poststop, "poststop", st.oci(Status::Stopped).dump());

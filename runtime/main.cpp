@@ -89,6 +89,27 @@ int main(int argc, char** argv)
     del->add_option("id", ids, "container ids")->required();
     del->callback([&] { action = [&] { return cmd_delete(g, ids, force); }; });
 
+    for (bool pausing : {true, false}) {
+        auto* cmd = app.add_subcommand(pausing ? "pause" : "resume",
+                                       pausing ? "freeze a container's processes" : "thaw a paused container");
+        cmd->add_option("id", id, "container id")->required();
+        cmd->callback([&, pausing] { action = [&, pausing] { return cmd_pause(g, id, pausing); }; });
+    }
+
+    std::vector<std::string> ps_args;
+    auto* ps = app.add_subcommand("ps", "list the processes of a container");
+    ps->add_option("-f,--format", format, "table (ps -ef, or ps with the options after ID) or json (pids)");
+    ps->add_option("id", id, "container id")->required();
+    // After the id, ps(1)'s own options, passed on in order as runc does
+    // ("ps ID -o pid,comm"); a "--" before them is dropped.
+    ps->allow_extras();
+    ps->callback([&] {
+        for (const auto& extra : ps->remaining())
+            if (extra != "--" || !ps_args.empty())
+                ps_args.push_back(extra);
+        action = [&] { return cmd_ps(g, id, format, ps_args); };
+    });
+
     return run_cli(app, argc, argv, [&] {
         log::init("ctr-run", g.log_file, g.log_format == "json" ? log::Format::Json : log::Format::Text,
                   g.debug);

@@ -1,7 +1,6 @@
 #include "resources.hpp"
 
 #include <algorithm>
-#include <sstream>
 
 #include "cgroup.hpp"
 #include "error.hpp"
@@ -54,24 +53,6 @@ CpuLimits parse_cpu(const JsonView& v)
     return c;
 }
 
-// The hierarchy that holds a controller: a v1 one that has it, else the
-// unified one if its root offers it.
-const Cgroup::Dir* dir_for(const Cgroup& cg, const std::string& controller)
-{
-    for (const auto& d : cg.dirs())
-        if (!d.v2 && std::find(d.controllers.begin(), d.controllers.end(), controller) != d.controllers.end())
-            return &d;
-    for (const auto& d : cg.dirs()) {
-        if (!d.v2)
-            continue;
-        std::istringstream in(read_file(d.mountpoint + "/cgroup.controllers"));
-        for (std::string c; in >> c;)
-            if (c == controller)
-                return &d;
-    }
-    return nullptr;
-}
-
 // A v2 controller works in a cgroup only once every ancestor enables it.
 void enable_v2(const Cgroup::Dir& d, const std::string& controller)
 {
@@ -89,7 +70,7 @@ public:
     Writer(const Cgroup& cg, const std::string& controller, const std::string& field)
         : field_(field)
     {
-        dir_ = dir_for(cg, controller);
+        dir_ = cg.controller_dir(controller);
         if (!dir_)
             fail("linux.resources.{}: no cgroup hierarchy on this host has the {} controller", field, controller);
         if (dir_->v2)

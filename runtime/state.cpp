@@ -20,6 +20,7 @@ const char* status_name(Status s)
     case Status::Creating: return "creating";
     case Status::Created: return "created";
     case Status::Running: return "running";
+    case Status::Paused: return "paused";
     case Status::Stopped: return "stopped";
     }
     return "unknown";
@@ -142,7 +143,7 @@ Status StateStore::status(const ContainerState& st) const
         return Status::Stopped;
     if (path_exists(fifo(st.id)))
         return Status::Created;
-    return Status::Running;
+    return st.cgroup.frozen() ? Status::Paused : Status::Running;
 }
 
 } // namespace ctr::rt

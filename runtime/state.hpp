@@ -15,7 +15,7 @@
 
 namespace ctr::rt {
 
-enum class Status { Creating, Created, Running, Stopped };
+enum class Status { Creating, Created, Running, Paused, Stopped };
 const char* status_name(Status s);
 
 struct ContainerState {

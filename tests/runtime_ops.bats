@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# Operations on a running container: pause/resume with the cgroup freezer
+# (v1 freezer.state or v2 cgroup.freeze, whichever the host has) and ps.
+
+load helpers
+
+setup_file() { common_setup_file; }
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+# frozen_by_kernel PID: what the kernel says of the freezer cgroup of PID.
+frozen_by_kernel() {
+  local rel
+  rel=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ { print $3 }' "/proc/$1/cgroup")
+  if [ -n "$rel" ] && [ -d /sys/fs/cgroup/freezer ]; then
+    cat "/sys/fs/cgroup/freezer$rel/freezer.state"
+  else
+    rel=$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")
+    grep -q '^frozen 1' "/sys/fs/cgroup$rel/cgroup.events" && echo FROZEN || echo THAWED
+  fi
+}
+
+# A container whose init has a child: sh waiting on a background sleep.
+start_two() {
+  make_bundle "$B" sh -c 'sleep 600 & echo started >/tmp/ready; wait'
+  cfg "$B" '.root.readonly = false'
+  ct_start_running "$ID"
+  wait_for_file "$B/rootfs/tmp/ready"
+}
+
+@test "pause freezes every process; resume thaws them; state and list say so" {
+  start_two
+  local pid
+  pid=$(ct_pid "$ID")
+  rt pause "$ID"
+  [ "$(ct_status "$ID")" = paused ]
+  [ "$(frozen_by_kernel "$pid")" = FROZEN ]
+  run rt list
+  [[ $output == *"$ID"*paused* ]]
+  rt resume "$ID"
+  [ "$(ct_status "$ID")" = running ]
+  [ "$(frozen_by_kernel "$pid")" = THAWED ]
+  # Thawed, it acts on a signal again.
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+}
+
+@test "pause and resume refuse containers in the wrong state" {
+  require_ctr_run
+  make_bundle "$B" sleep 600
+  ct_create "$ID"
+  run --separate-stderr rt pause "$ID"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "ctr-run: error: cannot pause container \"$ID\": it is created" ]
+  rt start "$ID"
+  wait_for_status "$ID" running
+  run --separate-stderr rt resume "$ID"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "ctr-run: error: cannot resume container \"$ID\": it is running" ]
+  run --separate-stderr rt pause nosuch
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"nosuch"*"does not exist"* ]]
+}
+
+@test "a paused container is deleted only with --force, and leaves no cgroup" {
+  start_two
+  rt pause "$ID"
+  run rt delete "$ID"
+  [ "$status" -ne 0 ]
+  [ "$(ct_status "$ID")" = paused ]
+  rt delete --force "$ID"
+  run rt state "$ID"
+  [ "$status" -ne 0 ]
+  [ -z "$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$ID" 2>/dev/null)" ]
+}
+
+@test "ps lists the container's processes: pids as JSON, or ps -ef lines" {
+  start_two
+  local pid child
+  pid=$(ct_pid "$ID")
+  child=$(pgrep -P "$pid" sleep)
+  [ -n "$child" ]
+  run rt ps --format json "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c 'sort' <<<"$output")" = "$(jq -cn --argjson a "$pid" --argjson b "$child" '[$a, $b] | sort')" ]
+  run rt ps "$ID"
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} == UID*PID*CMD ]]
+  [ "${#lines[@]}" -eq 3 ]
+  [[ $output == *"sleep 600"* ]]
+  # ps's own options after the id, as runc takes them.
+  run rt ps "$ID" -o pid,comm
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | xargs)" = "PID COMMAND" ]
+  [ "$(printf '%s\n' "${lines[@]:1}" | awk '{ print $1 }' | sort -n | xargs)" = "$(printf '%s\n' "$pid" "$child" | sort -n | xargs)" ]
+}
+
+@test "ps of a stopped container lists nothing" {
+  skip_if_runc "runc prints null, not an empty JSON array"
+  make_bundle "$B" true
+  ct_start_running "$ID" || true
+  wait_for_status "$ID" stopped
+  run rt ps --format json "$ID"
+  [ "$status" -eq 0 ]
+  [ "$output" = "[]" ]
+}
