@@ -115,12 +115,12 @@ public:
         auto create = [&](const char* what, auto&& make) {
             if (make() == 0)
                 return;
-            if (errno == EEXIST && (type != AE_IFDIR || non_directory(path))) {
-                remove_existing(parent, base, path);
-                if (make() == 0)
-                    return;
-            }
-            if (errno != EEXIST || type != AE_IFDIR)
+            if (errno != EEXIST)
+                throw_errno(what);
+            if (type == AE_IFDIR && !non_directory(path))
+                return;  // directory over directory: kept
+            remove_existing(parent, base, path);
+            if (make() < 0)
                 throw_errno(what);
         };
         switch (type) {
