@@ -45,6 +45,16 @@ const PropagationOption kPropagation[] = {
 
 } // namespace
 
+std::vector<std::string> known_mount_options()
+{
+    std::vector<std::string> out;
+    for (const auto& f : kFlags)
+        out.push_back(f.name);
+    for (const auto& p : kPropagation)
+        out.push_back(p.name);
+    return out;
+}
+
 bool MountOptions::is_bind() const { return (flags & MS_BIND) != 0; }
 
 unsigned long parse_propagation(const std::string& name)

@@ -18,6 +18,9 @@ struct MountOptions {
 
 MountOptions parse_mount_options(const std::vector<std::string>& options);
 
+// Every option name parse_mount_options takes as a flag or a propagation.
+std::vector<std::string> known_mount_options();
+
 // "rprivate" etc. to MS_* flags; 0 when the name is not a propagation.
 unsigned long parse_propagation(const std::string& name);
 

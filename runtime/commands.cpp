@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "error.hpp"
+#include "features.hpp"
 #include "file.hpp"
 #include "foreground.hpp"
 #include "log.hpp"
@@ -148,6 +149,12 @@ int cmd_delete(const GlobalOptions& g, const std::vector<std::string>& ids, bool
 } // namespace ctr::rt
 
 namespace ctr::rt {
+
+int cmd_features()
+{
+    print(features().dump(2));
+    return 0;
+}
 
 int cmd_pause(const GlobalOptions& g, const std::string& id, bool pause)
 {

@@ -24,6 +24,7 @@ int cmd_state(const GlobalOptions& g, const std::string& id);
 int cmd_list(const GlobalOptions& g, const std::string& format, bool quiet);
 int cmd_kill(const GlobalOptions& g, const std::string& id, const std::string& signal, bool all);
 int cmd_delete(const GlobalOptions& g, const std::vector<std::string>& ids, bool force);
+int cmd_features();
 int cmd_pause(const GlobalOptions& g, const std::string& id, bool pause);
 // ps: the container's pids as JSON, or the lines of ps(1) ARGS (default -ef) for them.
 int cmd_ps(const GlobalOptions& g, const std::string& id, const std::string& format,

@@ -96,6 +96,9 @@ int main(int argc, char** argv)
         cmd->callback([&, pausing] { action = [&, pausing] { return cmd_pause(g, id, pausing); }; });
     }
 
+    auto* features = app.add_subcommand("features", "print the OCI features document of this runtime");
+    features->callback([&] { action = [&] { return cmd_features(); }; });
+
     std::vector<std::string> ps_args;
     auto* ps = app.add_subcommand("ps", "list the processes of a container");
     ps->add_option("-f,--format", format, "table (ps -ef, or ps with the options after ID) or json (pids)");

@@ -177,8 +177,7 @@ std::vector<Mount> parse_mounts(const JsonView& v, const std::string& bundle)
 
 std::vector<Namespace> parse_namespaces(const JsonView& v)
 {
-    static const std::set<std::string> kSupported = {"pid", "network", "mount", "ipc", "uts",
-                                                     "cgroup"};
+    const std::set<std::string> kSupported(supported_namespaces().begin(), supported_namespaces().end());
     std::vector<Namespace> out;
     std::set<std::string> seen;
     for (const auto& item : v.items()) {
@@ -273,6 +272,12 @@ Linux parse_linux(const JsonView& v)
 }
 
 } // namespace
+
+const std::vector<std::string>& supported_namespaces()
+{
+    static const std::vector<std::string> kTypes = {"cgroup", "ipc", "mount", "network", "pid", "uts"};
+    return kTypes;
+}
 
 const Namespace* Linux::find_namespace(const std::string& type) const
 {

@@ -114,6 +114,9 @@ struct Spec {
     Linux linux;
 };
 
+// The namespace types ctr-run can create or join.
+const std::vector<std::string>& supported_namespaces();
+
 // Parses a config.json document; relative paths are taken from bundle (absolute).
 Spec parse_spec(const Json& doc, const std::string& bundle);
 // Reads BUNDLE/config.json.

@@ -104,3 +104,23 @@ start_two() {
   [ "$status" -eq 0 ]
   [ "$output" = "[]" ]
 }
+
+@test "features: the OCI features document, as runc prints it, of what ctr-run accepts" {
+  run --separate-stderr rt features
+  [ "$status" -eq 0 ]
+  jq -e '.ociVersionMin == "1.0.0" and (.ociVersionMax | startswith("1."))' <<<"$output" >/dev/null
+  jq -e '(.hooks | index("createContainer")) and (.mountOptions | index("rbind"))' <<<"$output" >/dev/null
+  jq -e '(.linux.namespaces | index("pid")) and (.linux.capabilities | index("CAP_SYS_ADMIN"))' <<<"$output" >/dev/null
+  jq -e '.linux.cgroup.v1 and .linux.cgroup.v2' <<<"$output" >/dev/null
+  # Every mount option it claims is one config.json may use: a bundle with
+  # all of them on a tmpfs is accepted (the flags cancel each other out).
+  if is_ctr_run; then
+    jq -e '.linux.seccomp.enabled == false and .linux.cgroup.systemd == false' <<<"$output" >/dev/null
+    make_bundle "$B" true
+    cfg "$B" '.mounts += [{"destination": "/opts", "type": "tmpfs", "source": "tmpfs",
+      "options": [$o[] | select(test("^(r?bind|remount|ro|mand|r?unbindable|r?shared|r?slave)$") | not)]}]' \
+      --argjson o "$(jq -c .mountOptions <<<"$output")"
+    run --separate-stderr rt run -b "$B" "$ID"
+    [ "$status" -eq 0 ]
+  fi
+}

@@ -1,0 +1,55 @@
+#include "features.hpp"
+
+#include <linux/capability.h>
+#include <sys/capability.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "options.hpp"
+#include "spec.hpp"
+#include "spec_default.hpp"
+
+namespace ctr::rt {
+
+namespace {
+
+Json capability_names()
+{
+    Json out = Json::array();
+    for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+        char* name = ::cap_to_name(cap);
+        if (!name)
+            continue;
+        std::string upper = name;
+        ::cap_free(name);
+        std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+        out.push_back(upper);
+    }
+    return out;
+}
+
+} // namespace
+
+Json features()
+{
+    Json unsupported = {{"enabled", false}};
+    return {
+        {"ociVersionMin", "1.0.0"},
+        {"ociVersionMax", "1.2.0"},
+        {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
+        {"mountOptions", mnt::known_mount_options()},
+        {"linux",
+         {{"namespaces", supported_namespaces()},
+          {"capabilities", capability_names()},
+          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
+          {"seccomp", unsupported},
+          {"apparmor", unsupported},
+          {"selinux", unsupported},
+          {"intelRdt", unsupported},
+          {"mountExtensions", {{"idmap", unsupported}}}}},
+        {"annotations", {{"org.opencontainers.ctr.version", CTR_VERSION}}},
+    };
+}
+
+} // namespace ctr::rt
