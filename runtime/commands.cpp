@@ -156,6 +156,37 @@ int cmd_features()
     return 0;
 }
 
+int cmd_update(const GlobalOptions& g, const std::string& id, const UpdateOptions& u)
+{
+    StateStore store = store_of(g);
+    ContainerState st = store.load(id);
+    if (store.status(st) == Status::Stopped)
+        fail("cannot update container \"{}\": it is stopped", id);
+    Resources r;
+    if (!u.resources_file.empty()) {
+        std::string text = u.resources_file == "-" ? read_fd(STDIN_FILENO, "stdin") : read_file(u.resources_file);
+        Json doc = parse_json(text, u.resources_file == "-" ? "stdin" : u.resources_file);
+        r = parse_resources(JsonView(doc, "linux.resources"));
+    }
+    auto over = [](auto& field, const auto& flag) {
+        if (flag)
+            field = flag;
+    };
+    over(r.memory.limit, u.memory);
+    over(r.memory.reservation, u.memory_reservation);
+    over(r.memory.swap, u.memory_swap);
+    over(r.cpu.quota, u.cpu_quota);
+    over(r.cpu.shares, u.cpu_shares);
+    over(r.cpu.period, u.cpu_period);
+    over(r.pids_limit, u.pids_limit);
+    if (!u.cpuset_cpus.empty())
+        r.cpu.cpus = u.cpuset_cpus;
+    if (!u.cpuset_mems.empty())
+        r.cpu.mems = u.cpuset_mems;
+    apply_resources(st.cgroup, r);
+    return 0;
+}
+
 int cmd_pause(const GlobalOptions& g, const std::string& id, bool pause)
 {
     pause_container(store_of(g), id, pause);

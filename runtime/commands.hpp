@@ -1,6 +1,7 @@
 // One function per ctr-run subcommand; main.cpp only parses flags.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,16 @@ int cmd_list(const GlobalOptions& g, const std::string& format, bool quiet);
 int cmd_kill(const GlobalOptions& g, const std::string& id, const std::string& signal, bool all);
 int cmd_delete(const GlobalOptions& g, const std::vector<std::string>& ids, bool force);
 int cmd_features();
+
+// update: limits from a linux.resources JSON (FILE, or - for stdin) with
+// single limits given as flags over it.
+struct UpdateOptions {
+    std::string resources_file;
+    std::optional<int64_t> memory, memory_reservation, memory_swap, cpu_quota, pids_limit;
+    std::optional<uint64_t> cpu_shares, cpu_period;
+    std::string cpuset_cpus, cpuset_mems;
+};
+int cmd_update(const GlobalOptions& g, const std::string& id, const UpdateOptions& u);
 int cmd_pause(const GlobalOptions& g, const std::string& id, bool pause);
 // ps: the container's pids as JSON, or the lines of ps(1) ARGS (default -ef) for them.
 int cmd_ps(const GlobalOptions& g, const std::string& id, const std::string& format,

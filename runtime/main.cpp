@@ -99,6 +99,21 @@ int main(int argc, char** argv)
     auto* features = app.add_subcommand("features", "print the OCI features document of this runtime");
     features->callback([&] { action = [&] { return cmd_features(); }; });
 
+    UpdateOptions upd;
+    auto* update = app.add_subcommand("update", "change the resource limits of a container");
+    update->add_option("-r,--resources", upd.resources_file, "a linux.resources JSON file, or - for stdin");
+    update->add_option("--memory", upd.memory, "memory limit in bytes (-1: none)");
+    update->add_option("--memory-reservation", upd.memory_reservation, "memory soft limit in bytes");
+    update->add_option("--memory-swap", upd.memory_swap, "memory plus swap limit in bytes (-1: none)");
+    update->add_option("--cpu-shares", upd.cpu_shares, "CPU shares (relative weight)");
+    update->add_option("--cpu-quota", upd.cpu_quota, "CPU time per period in microseconds (-1: none)");
+    update->add_option("--cpu-period", upd.cpu_period, "CPU period in microseconds");
+    update->add_option("--cpuset-cpus", upd.cpuset_cpus, "CPUs to run on: 0-1, 0,2, ...");
+    update->add_option("--cpuset-mems", upd.cpuset_mems, "memory nodes to use");
+    update->add_option("--pids-limit", upd.pids_limit, "processes at most (<= 0: none)");
+    update->add_option("id", id, "container id")->required();
+    update->callback([&] { action = [&] { return cmd_update(g, id, upd); }; });
+
     std::vector<std::string> ps_args;
     auto* ps = app.add_subcommand("ps", "list the processes of a container");
     ps->add_option("-f,--format", format, "table (ps -ef, or ps with the options after ID) or json (pids)");

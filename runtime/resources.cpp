@@ -1,6 +1,7 @@
 #include "resources.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "cgroup.hpp"
 #include "error.hpp"
@@ -78,6 +79,15 @@ public:
     }
     bool v2() const { return dir_->v2; }
     bool has(const std::string& file) const { return path_exists(dir_->path() + "/" + file); }
+    int64_t read_i64(const std::string& file) const
+    {
+        std::string v = read_file(dir_->path() + "/" + file);
+        try {
+            return std::stoll(v);
+        } catch (const std::exception&) {
+            fail("{}/{}: not a number: {}", dir_->path(), file, v);
+        }
+    }
 
     void write(const std::string& file, const std::string& value) const
     {
@@ -117,13 +127,17 @@ void apply_memory(const Cgroup& cg, const MemoryLimits& m)
             fail("linux.resources.memory: swappiness and disableOOMKiller do not exist on cgroup v2");
         return;
     }
-    w.write("memory.limit_in_bytes", m.limit);
-    w.write("memory.soft_limit_in_bytes", m.reservation);
-    if (m.swap) {
-        if (!w.has("memory.memsw.limit_in_bytes"))
-            fail("linux.resources.memory.swap: this kernel does not account swap (no memory.memsw.limit_in_bytes)");
+    if (m.swap && !w.has("memory.memsw.limit_in_bytes"))
+        fail("linux.resources.memory.swap: this kernel does not account swap (no memory.memsw.limit_in_bytes)");
+    // memsw may never be below the limit: when raising (update), memsw goes first.
+    auto bytes = [](int64_t v) { return v < 0 ? INT64_MAX : v; };
+    bool raising = m.limit && m.swap && bytes(*m.limit) > bytes(w.read_i64("memory.limit_in_bytes"));
+    if (raising)
         w.write("memory.memsw.limit_in_bytes", m.swap);
-    }
+    w.write("memory.limit_in_bytes", m.limit);
+    if (!raising)
+        w.write("memory.memsw.limit_in_bytes", m.swap);
+    w.write("memory.soft_limit_in_bytes", m.reservation);
     w.write("memory.swappiness", m.swappiness);
     if (m.disable_oom_killer)
         w.write("memory.oom_control", "1");

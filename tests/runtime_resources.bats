@@ -126,3 +126,58 @@ refused() {
     [ ! -e "$h" ]
   done
 }
+
+# host_cg_file PID CONTROLLER V1FILE V2FILE: the host path of that limit of
+# PID's cgroup.
+host_cg_file() {
+  local v1 rel
+  v1=$(v1_dir "$2")
+  if [ -n "$v1" ]; then
+    rel=$(awk -F: -v c="$2" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' "/proc/$1/cgroup")
+    echo "/sys/fs/cgroup/$v1$rel/$3"
+  else
+    rel=$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")
+    echo "/sys/fs/cgroup$rel/$4"
+  fi
+}
+
+@test "update changes the limits of a running container, from flags or a resources file" {
+  make_bundle "$B" sleep 600
+  cfg "$B" '.linux.resources.memory = {"limit": 67108864} | .linux.resources.pids = {"limit": 10}'
+  ct_start_running "$ID"
+  local pid mem pids
+  pid=$(ct_pid "$ID")
+  mem=$(host_cg_file "$pid" memory memory.limit_in_bytes memory.max)
+  pids=$(host_cg_file "$pid" pids pids.max pids.max)
+  [ "$(cat "$mem")" = 67108864 ]
+  rt update --memory 134217728 --memory-swap 134217728 --pids-limit 20 "$ID"
+  [ "$(cat "$mem")" = 134217728 ]
+  [ "$(cat "$pids")" = 20 ]
+  echo '{"memory": {"limit": 33554432, "swap": 33554432}, "pids": {"limit": 5}}' >"$BATS_TEST_TMPDIR/r.json"
+  rt update --resources "$BATS_TEST_TMPDIR/r.json" "$ID"
+  [ "$(cat "$mem")" = 33554432 ]
+  [ "$(cat "$pids")" = 5 ]
+  echo '{"pids": {"limit": 7}}' | rt update -r - "$ID"
+  [ "$(cat "$pids")" = 7 ]
+  # Up again from a swap limit (v1 memsw) of 32 MiB: memsw must go first.
+  rt update --memory 67108864 --memory-swap 67108864 "$ID"
+  [ "$(cat "$mem")" = 67108864 ]
+}
+
+@test "update refuses bad limits and stopped containers" {
+  require_ctr_run
+  make_bundle "$B" sleep 600
+  ct_start_running "$ID"
+  echo '{"memory": {"limit": -7}}' >"$BATS_TEST_TMPDIR/r.json"
+  run --separate-stderr rt update -r "$BATS_TEST_TMPDIR/r.json" "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"linux.resources.memory.limit: expected bytes or -1"* ]]
+  run --separate-stderr rt update --cpuset-cpus 4096 "$ID"
+  [ "$status" -eq 1 ]
+  [[ $stderr == *"write 4096 to cpuset.cpus"* ]]
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  run --separate-stderr rt update --pids-limit 5 "$ID"
+  [ "$status" -eq 1 ]
+  [ "$stderr" = "ctr-run: error: cannot update container \"$ID\": it is stopped" ]
+}
