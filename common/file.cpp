@@ -1,6 +1,8 @@
 #include "file.hpp"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -119,6 +121,16 @@ void remove_all(const std::string& path)
     std::filesystem::remove_all(path, ec);
     if (ec)
         throw Error("remove " + path, ec.value());
+}
+
+std::string absolute_path(const std::string& path)
+{
+    if (!path.empty() && path[0] == '/')
+        return path;
+    char cwd[PATH_MAX];
+    if (!::getcwd(cwd, sizeof cwd))
+        throw_errno("getcwd");
+    return std::string(cwd) + "/" + path;
 }
 
 bool path_exists(const std::string& path)

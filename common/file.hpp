@@ -42,4 +42,7 @@ void remove_all(const std::string& path);
 
 bool path_exists(const std::string& path);
 
+// path made absolute against the current directory (not resolved).
+std::string absolute_path(const std::string& path);
+
 } // namespace ctr

@@ -24,8 +24,6 @@ namespace ctr::img {
 
 namespace {
 
-bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
-
 bool is_overlay_xattr(const std::string& name)
 {
     return name.rfind("trusted.overlay.", 0) == 0 || name.rfind("user.overlay.", 0) == 0;

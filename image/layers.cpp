@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ std::string layer_dir(const Store& store, const std::string& diff_id)
 {
     return store.root() + "/layers/sha256/" + digest_hex(diff_id);
 }
+
+bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
 
 bool is_opaque(int dirfd)
 {
@@ -78,11 +81,7 @@ std::map<std::string, struct stat> implicit_fixes(const std::vector<std::string>
     }
     // What PATH is in layer i, resolved inside it (never through a link out).
     auto at = [&](size_t i, const std::string& path, struct stat& st) {
-        int fd = mnt::try_open_in_root(fds[i].get(), path, O_PATH | O_NOFOLLOW);
-        if (fd < 0)
-            return false;
-        UniqueFd guard(fd);
-        return ::fstat(fd, &st) == 0;
+        return mnt::stat_in_root(fds[i].get(), path, st);
     };
     // Whether layer j hides what lower layers have at path, without having
     // it: an ancestor that is opaque, a file or a whiteout there.

@@ -24,6 +24,9 @@ std::vector<std::string> ensure_layers(const Store& store, const ImageInfo& info
 
 std::string layer_dir(const Store& store, const std::string& diff_id);
 
+// A whiteout of a cached layer (overlayfs' form): a 0/0 character device.
+bool is_whiteout(const struct stat& st);
+
 // An opaque directory of a cached layer (trusted.overlay.opaque, or user.*
 // when extracted without root): what lower layers have in it is hidden.
 bool is_opaque(int dirfd);

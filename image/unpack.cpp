@@ -204,12 +204,8 @@ private:
 
     bool non_directory(const std::string& path)
     {
-        int fd = mnt::try_open_in_root(rootfd_, path, O_PATH | O_NOFOLLOW);
-        if (fd < 0)
-            return false;
-        UniqueFd guard(fd);
         struct stat st;
-        return ::fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode);
+        return mnt::stat_in_root(rootfd_, path, st) && !S_ISDIR(st.st_mode);
     }
 
     void whiteout(int parent, const std::string& dir, const std::string& base)

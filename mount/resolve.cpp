@@ -58,6 +58,15 @@ std::pair<std::string, std::string> split_parent(const std::string& path)
     return {slash == 0 ? "/" : p.substr(0, slash), p.substr(slash + 1)};
 }
 
+bool stat_in_root(int rootfd, const std::string& path, struct stat& st)
+{
+    int fd = try_open_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    UniqueFd guard(fd);
+    return ::fstat(fd, &st) == 0;
+}
+
 UniqueFd mkdir_in_root(int rootfd, const std::string& path, mode_t mode)
 {
     UniqueFd cur = open_in_root(rootfd, "/", O_PATH | O_DIRECTORY);

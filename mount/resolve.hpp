@@ -3,6 +3,7 @@
 // be led out of the root, however hostile the rootfs is.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -16,6 +17,10 @@ namespace ctr::mnt {
 // Returns -1 with errno set instead of throwing.
 int try_open_in_root(int rootfd, const std::string& path, int flags, uint64_t extra_resolve = 0);
 UniqueFd open_in_root(int rootfd, const std::string& path, int flags, uint64_t extra_resolve = 0);
+
+// fstat of path resolved inside the root, its last component not followed
+// (a symlink is reported as one); false with errno set when it is not there.
+bool stat_in_root(int rootfd, const std::string& path, struct stat& st);
 
 // Creates the missing directories of path inside the root; returns an O_PATH fd of it.
 UniqueFd mkdir_in_root(int rootfd, const std::string& path, mode_t mode = 0755);

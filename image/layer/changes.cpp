@@ -14,6 +14,7 @@
 #include "digest.hpp"
 #include "error.hpp"
 #include "file.hpp"
+#include "layers.hpp"
 #include "mountinfo.hpp"
 #include "tar.hpp"
 
@@ -65,7 +66,7 @@ std::vector<Change> bundle_diff(const std::string& dir)
         if (::lstat(it->path().c_str(), &st) < 0)
             throw_errno("stat " + it->path().string());
         // overlayfs records a deletion as a 0/0 character device.
-        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+        if (is_whiteout(st))
             out.push_back({'D', rel});
         else
             out.push_back({in_lowers(r, rel) ? 'C' : 'A', rel});

@@ -16,6 +16,7 @@
 #include "error.hpp"
 #include "file.hpp"
 #include "images.hpp"
+#include "layers.hpp"
 #include "log.hpp"
 #include "manifest.hpp"
 #include "reference.hpp"
@@ -80,7 +81,7 @@ NewLayer layer_from_upper(const OciLayout& layout, const std::string& upper)
         struct stat st;
         if (::lstat(src.c_str(), &st) < 0)
             throw_errno("stat " + src);
-        if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+        if (is_whiteout(st)) {
             auto slash = name.rfind('/');
             std::string wh = (slash == std::string::npos ? "" : name.substr(0, slash + 1)) + ".wh." +
                              name.substr(slash == std::string::npos ? 0 : slash + 1);

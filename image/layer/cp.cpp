@@ -19,16 +19,6 @@ namespace ctr::img {
 
 namespace {
 
-std::string absolute(const std::string& path)
-{
-    if (!path.empty() && path[0] == '/')
-        return path;
-    char cwd[PATH_MAX];
-    if (!::getcwd(cwd, sizeof cwd))
-        throw_errno("getcwd");
-    return std::string(cwd) + "/" + path;
-}
-
 // One side of a copy: a path in a bundle's rootfs, or on the host.
 struct Location {
     std::string text;    // as given, for errors
@@ -43,7 +33,7 @@ struct Location {
         l.path = s;
         size_t colon = s.find(':');
         if (colon != std::string::npos && colon > 0 && path_exists(s.substr(0, colon) + "/image.json")) {
-            l.bundle = absolute(s.substr(0, colon));
+            l.bundle = absolute_path(s.substr(0, colon));
             l.path = s.substr(colon + 1);
             if (l.path.empty() || l.path[0] != '/')
                 l.path.insert(0, 1, '/');  // relative to the container's /
@@ -106,30 +96,23 @@ void copy_to(const Location& src, const std::string& src_path, const Location& d
         fail("{}: the destination directory does not exist", dst.text);
     if (exists && !S_ISDIR(dt.st_mode) && (S_ISDIR(st.st_mode) || dir_wanted))
         fail("{}: cannot copy a directory onto a file", dst.text);
-    if (contents) {
-        UniqueFd s = openat_or_throw(sparent.get(), sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-        if (!exists) {
-            auto [ddir, dname] = mnt::split_parent(to);
-            UniqueFd dparent(dst.open(ddir, O_RDONLY | O_DIRECTORY));
-            if (!dparent)
-                fail("{}: the parent directory does not exist", dst.text);
-            copy_entry(s.get(), ".", dparent.get(), dname, owner);
+    UniqueFd target;           // the directory the copy goes into
+    std::string name = sname;  // under this name
+    if (exists && S_ISDIR(dt.st_mode)) {
+        target = UniqueFd(dst.open(to, O_RDONLY | O_DIRECTORY));
+        if (contents) {
+            UniqueFd s = openat_or_throw(sparent.get(), sname, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+            copy_into(s.get(), target.get(), owner);
             return;
         }
-        UniqueFd d(dst.open(to, O_RDONLY | O_DIRECTORY));
-        copy_into(s.get(), d.get(), owner);
-        return;
+    } else {
+        auto [ddir, dname] = mnt::split_parent(to);
+        target = UniqueFd(dst.open(ddir, O_RDONLY | O_DIRECTORY));
+        if (!target)
+            fail("{}: the parent directory does not exist", dst.text);
+        name = dname;
     }
-    if (exists && S_ISDIR(dt.st_mode)) {
-        UniqueFd d(dst.open(to, O_RDONLY | O_DIRECTORY));
-        copy_entry(sparent.get(), sname, d.get(), sname, owner);
-        return;
-    }
-    auto [ddir, dname] = mnt::split_parent(to);
-    UniqueFd dparent(dst.open(ddir, O_RDONLY | O_DIRECTORY));
-    if (!dparent)
-        fail("{}: the parent directory does not exist", dst.text);
-    copy_entry(sparent.get(), sname, dparent.get(), dname, owner);
+    copy_entry(sparent.get(), sname, target.get(), name, owner);
 }
 
 // SRC as a tar stream: copied to a temporary directory, then walked.

@@ -21,20 +21,6 @@
 using namespace ctr;
 using namespace ctr::img;
 
-namespace {
-
-std::string absolute(const std::string& path)
-{
-    if (!path.empty() && path[0] == '/')
-        return path;
-    char cwd[4096];
-    if (!::getcwd(cwd, sizeof cwd))
-        throw_errno("getcwd");
-    return std::string(cwd) + "/" + path;
-}
-
-} // namespace
-
 int main(int argc, char** argv)
 {
     CLI::App app{"ctr-layer: images to filesystems and back", "ctr-layer"};
@@ -54,7 +40,7 @@ int main(int argc, char** argv)
         action = [&](const Store& s) {
             std::vector<std::string> dirs = ensure_layers(s, describe(s.layout(), find_image(s.layout(), name)), jobs);
             if (!to.empty())
-                flatten_layers(dirs, absolute(to));
+                flatten_layers(dirs, absolute_path(to));
             for (const auto& d : dirs)
                 std::cout << d << '\n';
             return 0;
@@ -92,7 +78,7 @@ int main(int argc, char** argv)
             if (bundle->count("--entrypoint"))
                 b.entrypoint = entrypoint;
             b.jobs = jobs;
-            std::string abs = absolute(dir);
+            std::string abs = absolute_path(dir);
             make_bundle(s, name, abs, b);
             std::cout << abs << '\n';
             return 0;
@@ -103,7 +89,7 @@ int main(int argc, char** argv)
     diff->add_option("dir", dir, "bundle directory")->required();
     diff->callback([&] {
         action = [&](const Store&) {
-            for (const auto& c : bundle_diff(absolute(dir)))
+            for (const auto& c : bundle_diff(absolute_path(dir)))
                 std::cout << c.kind << ' ' << c.path << '\n';
             return 0;
         };
@@ -116,7 +102,7 @@ int main(int argc, char** argv)
             if (::isatty(STDOUT_FILENO))
                 fail("export: refusing to write a tar to a terminal");
             std::cout.flush();
-            export_bundle(absolute(dir), STDOUT_FILENO);
+            export_bundle(absolute_path(dir), STDOUT_FILENO);
             return 0;
         };
     });
@@ -131,7 +117,7 @@ int main(int argc, char** argv)
     commit->add_option("name", image_name, "new image NAME[:TAG]")->required();
     commit->callback([&] {
         action = [&](const Store& s) {
-            std::string digest = commit_bundle(s, absolute(dir), image_name, co);
+            std::string digest = commit_bundle(s, absolute_path(dir), image_name, co);
             std::cout << parse_reference(image_name).str() << "@" << digest << '\n';
             return 0;
         };
@@ -168,7 +154,7 @@ int main(int argc, char** argv)
     rm->add_option("dir", dir, "bundle directory")->required();
     rm->callback([&] {
         action = [&](const Store& s) {
-            remove_bundle(s, absolute(dir));
+            remove_bundle(s, absolute_path(dir));
             return 0;
         };
     });
@@ -176,7 +162,7 @@ int main(int argc, char** argv)
     return run_cli(app, argc, argv, [&] {
         log::init("ctr-layer", "", log::Format::Text, false);
         // Absolute: bundles record it, and are used from other directories.
-        Store store(absolute(root.empty() ? default_store_root() : root));
+        Store store(absolute_path(root.empty() ? default_store_root() : root));
         store.init();
         return action(store);
     });

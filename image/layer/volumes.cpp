@@ -59,16 +59,6 @@ void apply_options(Volume& v, const std::string& opts, const std::string& spec)
     }
 }
 
-std::string absolute(const std::string& path)
-{
-    if (path[0] == '/')
-        return path;
-    char cwd[PATH_MAX];
-    if (!::getcwd(cwd, sizeof cwd))
-        throw_errno("getcwd");
-    return std::string(cwd) + "/" + path;
-}
-
 bool empty_dir(const std::string& path)
 {
     UniqueFd fd = open_or_throw(path, O_RDONLY | O_DIRECTORY);
@@ -169,7 +159,7 @@ Volume parse_volume(const std::string& spec)
     if (anonymous) {
         v.anonymous = true;
     } else if (host_path(parts[0])) {
-        v.source = absolute(parts[0]);
+        v.source = absolute_path(parts[0]);
         v.copy_up = false;
     } else {
         check_name(parts[0], spec);
@@ -190,7 +180,7 @@ std::vector<Volume> volumes_from(const std::string& spec)
         if (mode != "ro" && mode != "rw")
             fail("--volumes-from {}: the mode after ':' must be ro or rw", spec);
     }
-    std::string record = absolute(bundle) + "/image.json";
+    std::string record = absolute_path(bundle) + "/image.json";
     if (!path_exists(record))
         fail("--volumes-from {}: not a bundle made by ctr-layer (no image.json)", bundle);
     std::vector<Volume> out;
