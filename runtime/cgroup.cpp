@@ -239,30 +239,39 @@ bool v2_frozen(const std::string& dir)
 
 } // namespace
 
+// The v1 freezer hierarchy of the container, if the host mounts one; else
+// freezing is cgroup v2's (cgroup.freeze is core there, not a controller).
+const Cgroup::Dir* Cgroup::v1_freezer() const
+{
+    for (const auto& d : dirs_)
+        if (!d.v2 && std::find(d.controllers.begin(), d.controllers.end(), "freezer") != d.controllers.end())
+            return &d;
+    return nullptr;
+}
+
+const Cgroup::Dir* Cgroup::v2_dir() const
+{
+    for (const auto& d : dirs_)
+        if (d.v2)
+            return &d;
+    return nullptr;
+}
+
 bool Cgroup::frozen() const
 {
-    for (const auto& d : dirs_) {
-        if (d.v2 && mode_ == CgroupMode::V2)
-            return v2_frozen(d.path());
-        if (!d.v2 && std::find(d.controllers.begin(), d.controllers.end(), "freezer") != d.controllers.end()) {
-            auto state = try_read_file(d.path() + "/freezer.state");
-            return state && state->rfind("FROZEN", 0) == 0;
-        }
+    if (const Dir* v1 = v1_freezer()) {
+        auto state = try_read_file(v1->path() + "/freezer.state");
+        return state && state->rfind("FROZEN", 0) == 0;
     }
-    return false;
+    const Dir* v2 = v2_dir();
+    return v2 && v2_frozen(v2->path());
 }
 
 void Cgroup::freeze(bool frozen) const
 {
-    const Dir* v1 = nullptr;
-    for (const auto& d : dirs_)
-        if (!d.v2 && std::find(d.controllers.begin(), d.controllers.end(), "freezer") != d.controllers.end())
-            v1 = &d;
-    const Dir* v2 = nullptr;
-    for (const auto& d : dirs_)
-        if (d.v2 && path_exists(d.path() + "/cgroup.freeze"))
-            v2 = &d;
-    if (!v1 && !v2)
+    const Dir* v1 = v1_freezer();
+    const Dir* v2 = v1 ? nullptr : v2_dir();
+    if (!v1 && (!v2 || !path_exists(v2->path() + "/cgroup.freeze")))
         fail("cgroups: no freezer: neither a v1 freezer hierarchy nor cgroup.freeze on v2");
     // The kernel freezes asynchronously: ask again until it says it is done,
     // as runc does (a task in a vfork or an uninterruptible sleep delays it).

@@ -65,6 +65,9 @@ public:
     void destroy() const;
 
 private:
+    const Dir* v1_freezer() const;
+    const Dir* v2_dir() const;
+
     CgroupMode mode_ = CgroupMode::V2;
     std::vector<Dir> dirs_;
 };
