@@ -26,6 +26,16 @@ bench_args() {
 msg() { printf '%s: %s\n' "$BENCH_NAME" "$*" >&2; }
 die() { msg "error: $*"; exit 1; }
 
+# record_run TOOL RUN: a timed run's last_ns and last_kib (set by the
+# caller's run function) added to the caller's times[TOOL] (ns, a list)
+# and rss[TOOL] (the largest KiB), and said on stderr.
+# shellcheck disable=SC2154 # last_ns and last_kib are the caller's
+record_run() {
+	times[$1]+="$last_ns "
+	((last_kib > ${rss[$1]:-0})) && rss[$1]=$last_kib
+	msg "run $2 $1: $(awk -v n="$last_ns" 'BEGIN { printf "%.3f", n / 1e9 }') s, $last_kib KiB"
+}
+
 ratio() { # a b -> a/b with two decimals, or - if either is missing
 	if [[ ${1:-} =~ ^[0-9.]+$ && ${2:-} =~ ^[0-9.]+$ ]]; then
 		awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'

@@ -386,9 +386,7 @@ for ((i = 0; i < RUNS; i++)); do
 	for tool in "${order[@]}"; do
 		measured "$tool" || continue
 		if pull_once "$tool"; then
-			times[$tool]+="$last_ns "
-			((last_kib > ${rss[$tool]:-0})) && rss[$tool]=$last_kib
-			msg "run $((i + 1)) $tool: $(awk -v n="$last_ns" 'BEGIN { printf "%.3f", n / 1e9 }') s, $last_kib KiB"
+			record_run "$tool" $((i + 1))
 		else
 			msg "$tool: ${note[$tool]}; continuing without it"
 		fi
