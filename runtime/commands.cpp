@@ -69,9 +69,14 @@ int cmd_run(const GlobalOptions& g, CreateOptions opts, bool detach)
     }
     if (detach)
         return 0;
-    int status = wait_foreground(c);
+    int status = wait_foreground({c.state.pid, c.pidfd.get(), c.pty_master.get()});
     delete_container(store, opts.id, true);
     return status;
+}
+
+int cmd_exec(const GlobalOptions& g, const ExecOptions& o)
+{
+    return exec_in_container(store_of(g), o);
 }
 
 int cmd_state(const GlobalOptions& g, const std::string& id)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "container.hpp"
+#include "exec.hpp"
 
 namespace ctr::rt {
 
@@ -26,6 +27,7 @@ int cmd_list(const GlobalOptions& g, const std::string& format, bool quiet);
 int cmd_kill(const GlobalOptions& g, const std::string& id, const std::string& signal, bool all);
 int cmd_delete(const GlobalOptions& g, const std::vector<std::string>& ids, bool force);
 int cmd_features();
+int cmd_exec(const GlobalOptions& g, const ExecOptions& o);
 
 // update: limits from a linux.resources JSON (FILE, or - for stdin) with
 // single limits given as flags over it.

@@ -95,10 +95,10 @@ int exit_code(int status)
 
 } // namespace
 
-int wait_foreground(Created& c)
+int wait_foreground(const Foreground& f)
 {
     UniqueFd sigfd = block_signals();
-    int master = c.pty_master.get();
+    int master = f.pty_master;
     std::optional<RawTerminal> raw;
     bool stdin_open = master >= 0;
     if (master >= 0) {
@@ -109,7 +109,7 @@ int wait_foreground(Created& c)
     for (;;) {
         struct pollfd fds[4] = {
             {sigfd.get(), POLLIN, 0},
-            {c.pidfd.get(), POLLIN, 0},
+            {f.pidfd, POLLIN, 0},
             {master, POLLIN, 0},
             {stdin_open ? STDIN_FILENO : -1, POLLIN, 0},
         };
@@ -127,7 +127,7 @@ int wait_foreground(Created& c)
                 if (sig == SIGWINCH && master >= 0)
                     copy_window_size(STDIN_FILENO, master);
                 else
-                    pidfd_send_signal(c.pidfd.get(), sig);
+                    pidfd_send_signal(f.pidfd, sig);
             }
         }
         if (master >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)) && !pump(master, STDOUT_FILENO))
@@ -144,9 +144,9 @@ int wait_foreground(Created& c)
             break;
     }
     int status = 0;
-    while (::waitpid(c.state.pid, &status, 0) < 0) {
+    while (::waitpid(f.pid, &status, 0) < 0) {
         if (errno != EINTR)
-            throw_errno("wait for container init");
+            throw_errno("wait for the container's process");
     }
     return exit_code(status);
 }

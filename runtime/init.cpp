@@ -1,33 +1,25 @@
 #include "init.hpp"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <sstream>
 
-#include "caps.hpp"
 #include "console.hpp"
 #include "error.hpp"
 #include "file.hpp"
 #include "hooks.hpp"
 #include "json_view.hpp"
 #include "log.hpp"
-#include "proc.hpp"
+#include "process.hpp"
 #include "rootfs.hpp"
 
 namespace ctr::rt {
 
 namespace {
-
-constexpr const char* kDefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 void join_namespaces(const InitArgs& a)
 {
@@ -42,82 +34,6 @@ void set_names(const Spec& spec)
         throw_errno("hostname: set \"" + spec.hostname + "\"");
     if (spec.domainname && ::setdomainname(spec.domainname->data(), spec.domainname->size()) < 0)
         throw_errno("domainname: set \"" + *spec.domainname + "\"");
-}
-
-void set_rlimits(const Process& p)
-{
-    for (const auto& r : p.rlimits) {
-        struct rlimit lim = {r.soft, r.hard};
-        if (::setrlimit(r.resource, &lim) == 0)
-            continue;
-        int err = errno;
-        struct rlimit cur = {};
-        ::getrlimit(r.resource, &cur);
-        if (err == EPERM && r.hard > cur.rlim_max)
-            throw Error(fmt::format("process.rlimits: {} hard limit {} is above this host's limit {} "
-                                    "(raising it needs CAP_SYS_RESOURCE)", r.type, r.hard, cur.rlim_max),
-                        err);
-        throw Error(fmt::format("process.rlimits: set {} to {}/{}", r.type, r.soft, r.hard), err);
-    }
-}
-
-void set_oom_score_adj(const Process& p)
-{
-    if (!p.oom_score_adj)
-        return;
-    try {
-        write_existing_file("/proc/self/oom_score_adj", std::to_string(*p.oom_score_adj));
-    } catch (const Error& e) {
-        std::string cur = read_file("/proc/self/oom_score_adj");
-        while (!cur.empty() && cur.back() == '\n')
-            cur.pop_back();
-        throw Error(fmt::format("process.oomScoreAdj: set {} (current value {}; lowering it needs "
-                                "CAP_SYS_RESOURCE)", *p.oom_score_adj, cur), e.err());
-    }
-}
-
-void join_session_keyring(const InitArgs& a)
-{
-    if (a.no_new_keyring)
-        return;
-    constexpr int kJoinSessionKeyring = 1;  // KEYCTL_JOIN_SESSION_KEYRING
-    std::string name = "_ses." + a.id;
-    if (::syscall(SYS_keyctl, kJoinSessionKeyring, name.c_str()) < 0 && errno != ENOSYS)
-        throw_errno("join session keyring " + name);
-}
-
-void switch_user(const Process& p)
-{
-    const Capabilities none;
-    const Capabilities& caps = p.capabilities ? *p.capabilities : none;
-    apply_bounding_set(caps);
-    if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-        throw_errno("prctl PR_SET_KEEPCAPS");
-    const User& u = p.user;
-    if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0)
-        throw_errno("process.user.additionalGids: setgroups");
-    if (::setresgid(u.gid, u.gid, u.gid) < 0)
-        throw_errno(fmt::format("process.user.gid: setgid {}", u.gid));
-    if (::setresuid(u.uid, u.uid, u.uid) < 0)
-        throw_errno(fmt::format("process.user.uid: setuid {}", u.uid));
-    if (::prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
-        throw_errno("prctl PR_SET_KEEPCAPS");
-    apply_capability_sets(caps);
-    ::umask(u.umask.value_or(022));
-}
-
-// Only stdio and the preserved fds (3 .. 3+N-1) may reach the container's process.
-void seal_fds(int preserve_fds)
-{
-    unsigned first = 3 + static_cast<unsigned>(preserve_fds);
-    if (::syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-        throw_errno("close_range");
-    for (int fd = 3; fd < static_cast<int>(first); fd++) {
-        int flags = ::fcntl(fd, F_GETFD);
-        if (flags < 0)
-            throw_errno(fmt::format("--preserve-fds: fd {}", fd));
-        ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-    }
 }
 
 // Blocks until `ctr-run start` opens exec.fifo for reading. The fifo stays
@@ -187,48 +103,14 @@ std::string setup(InitArgs& a, std::string& state_json)
     finish_rootfs(spec);
     set_rlimits(spec.process);
     set_oom_score_adj(spec.process);
-    join_session_keyring(a);
+    join_session_keyring(a.id, a.no_new_keyring);
     if (!early_hooks)
         state_json = enter_cgroup(a);
     switch_user(spec.process);
-    if (::chdir(spec.process.cwd.c_str()) < 0)
-        throw_errno("process.cwd: chdir to " + spec.process.cwd);
-    std::string exe = find_executable(spec.process.args[0], spec.process.env);
-    if (spec.process.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-        throw_errno("process.noNewPrivileges");
-    seal_fds(a.preserve_fds);
-    return exe;
+    return prepare_exec(spec.process, a.preserve_fds);
 }
 
 } // namespace
-
-std::string find_executable(const std::string& name, const std::vector<std::string>& env)
-{
-    auto usable = [](const std::string& path) {
-        struct stat st;
-        return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-    };
-    if (name.find('/') != std::string::npos) {
-        struct stat st;
-        if (::stat(name.c_str(), &st) < 0)
-            throw_errno("process.args[0]: exec " + name);
-        if (!S_ISREG(st.st_mode) || ::access(name.c_str(), X_OK) < 0)
-            throw_errno("process.args[0]: exec " + name, S_ISREG(st.st_mode) ? errno : EACCES);
-        return name;
-    }
-    std::string path = kDefaultPath;
-    for (const auto& e : env)
-        if (e.rfind("PATH=", 0) == 0)
-            path = e.substr(5);
-    std::istringstream dirs(path);
-    std::string dir;
-    while (std::getline(dirs, dir, ':')) {
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (usable(candidate))
-            return candidate;
-    }
-    fail("process.args[0]: executable \"{}\" not found in $PATH ({})", name, path);
-}
 
 void run_init(InitArgs& a)
 {
@@ -245,12 +127,7 @@ void run_init(InitArgs& a)
         a.sync.close();
         fifo = wait_for_start(a.state_dir);
         run_hooks(a.spec->hooks.start_container, "startContainer", state_json);
-        std::vector<std::string> args = a.spec->process.args;
-        std::vector<std::string> env = a.spec->process.env;
-        auto argv = exec_array(args);
-        auto envp = exec_array(env);
-        ::execve(exe.c_str(), argv.data(), envp.data());
-        throw_errno("exec " + exe);
+        execve_process(exe, a.spec->process);
     } catch (const Error& e) {
         if (!created) {
             try {

@@ -29,7 +29,4 @@ struct InitArgs {
 
 [[noreturn]] void run_init(InitArgs& args);
 
-// process.args[0] looked up in the PATH of process.env, as execvp would.
-std::string find_executable(const std::string& name, const std::vector<std::string>& env);
-
 } // namespace ctr::rt

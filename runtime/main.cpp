@@ -128,6 +128,32 @@ int main(int argc, char** argv)
         action = [&] { return cmd_ps(g, id, format, ps_args); };
     });
 
+    ExecOptions ex;
+    auto* exec = app.add_subcommand("exec", "run one more process in a running container");
+    exec->add_option("-p,--process", ex.process_file, "a process JSON file (- for stdin) instead of a command");
+    exec->add_flag("-t,--tty", ex.tty, "give the process a pty");
+    exec->add_option("-e,--env", ex.env, "set NAME=VALUE (repeatable)")->allow_extra_args(false);
+    exec->add_option("--cwd", ex.cwd, "working directory in the container");
+    exec->add_option("-u,--user", ex.user, "UID[:GID] to run as");
+    exec->add_option("-g,--additional-gids", ex.additional_gids, "supplementary gid (repeatable)")
+        ->allow_extra_args(false);
+    exec->add_option("-c,--cap", ex.caps, "add a capability (repeatable)")->allow_extra_args(false);
+    exec->add_flag("--no-new-privs", ex.no_new_privs, "set no_new_privs for the process");
+    exec->add_flag("-d,--detach", ex.detach, "do not wait for the process");
+    exec->add_option("--pid-file", ex.pid_file, "write the process's pid to this file");
+    exec->add_option("--console-socket", ex.console_socket, "unix socket to receive the pty master");
+    exec->add_option("--preserve-fds", ex.preserve_fds, "pass fds 3 .. 3+N-1 to the process");
+    exec->add_flag("--ignore-paused", ex.ignore_paused, "exec even if the container is paused");
+    exec->add_option("id", ex.id, "container id")->required();
+    // Everything after the id is the command, its options included.
+    exec->prefix_command();
+    exec->callback([&] {
+        for (const auto& arg : exec->remaining())
+            if (arg != "--" || !ex.args.empty())
+                ex.args.push_back(arg);
+        action = [&] { return cmd_exec(g, ex); };
+    });
+
     return run_cli(app, argc, argv, [&] {
         log::init("ctr-run", g.log_file, g.log_format == "json" ? log::Format::Json : log::Format::Text,
                   g.debug);

@@ -98,6 +98,8 @@ Capabilities parse_capabilities(const JsonView& v)
     return c;
 }
 
+} // namespace
+
 Process parse_process(const JsonView& v)
 {
     v.expect_object();
@@ -145,6 +147,8 @@ Process parse_process(const JsonView& v)
     }
     return p;
 }
+
+namespace {
 
 std::vector<Mount> parse_mounts(const JsonView& v, const std::string& bundle)
 {

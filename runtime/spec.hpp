@@ -122,6 +122,8 @@ Spec parse_spec(const Json& doc, const std::string& bundle);
 // Reads BUNDLE/config.json.
 Spec load_spec(const std::string& bundle);
 
+// A process object: config.json's "process", or `exec --process FILE`.
+Process parse_process(const JsonView& v);
 Hook parse_hook(const JsonView& v);
 Hooks parse_hooks(const JsonView& v);
 

@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "unix_socket.hpp"
@@ -52,11 +53,19 @@ void SyncSocket::send(Msg type, const std::string& text, int err, int fd) const
 
 Message SyncSocket::recv() const
 {
+    std::optional<Message> m = recv_or_eof();
+    if (!m)
+        fail("container init exited during setup");
+    return std::move(*m);
+}
+
+std::optional<Message> SyncSocket::recv_or_eof() const
+{
     std::vector<char> buf(kMaxMessage);
     Message m;
     size_t n = recv_with_fd(fd_.get(), buf.data(), buf.size(), &m.fd);
     if (n == 0)
-        fail("container init exited during setup");
+        return std::nullopt;
     if (n < sizeof(Header))
         fail("sync socket: short message ({} bytes)", n);
     Header h;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "error.hpp"
@@ -44,6 +45,8 @@ public:
     void send_error(const Error& e) const { send(Msg::Failed, e.context(), e.err()); }
     // Throws when the peer hung up (a closed socket reads as EOF).
     Message recv() const;
+    // nullopt when the peer hung up (or exec'd: the socket is close-on-exec).
+    std::optional<Message> recv_or_eof() const;
     // Receives and checks the type; a Failed message is rethrown as its Error.
     Message expect(Msg type) const;
     // After the peer hung up: rethrows the Failed message it left, if any.

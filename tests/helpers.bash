@@ -180,6 +180,32 @@ wait_for_exit() {
 # bg_track PID: kill this background process in teardown if still alive.
 bg_track() { BG_PIDS+=("$1"); }
 
+# start_receiver [OPTIONS]: console_recv.py (a --console-socket receiver) in
+# the background on $SOCK, output to $CONSOLE_OUT; returns once the socket accepts connections.
+start_receiver() {
+  "$PYTHON" "$TOOLS_DIR/console_recv.py" "$SOCK" "$CONSOLE_OUT" --timeout 20 "$@" \
+    </dev/null 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
+  RECV_PID=$!
+  bg_track "$RECV_PID"
+  local deadline=$((SECONDS + 10))
+  until [ -S "$SOCK" ]; do
+    kill -0 "$RECV_PID" 2>/dev/null || { cat "$BATS_TEST_TMPDIR/recv.err" >&2; return 1; }
+    [ $SECONDS -lt $deadline ] || { echo "receiver did not listen" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+# wait_receiver: wait for the receiver to see EOF/EIO; $console_lines holds
+# what it got, without the terminal's carriage returns.
+wait_receiver() {
+  local rc=0
+  wait "$RECV_PID" || rc=$?
+  cat "$BATS_TEST_TMPDIR/recv.err" >&2
+  mapfile -t console_lines < <(tr -d '\r' <"$CONSOLE_OUT")
+  printf 'console: %s\n' "${console_lines[@]}"
+  return $rc
+}
+
 common_setup_file() {
   export ROOTFS_TEMPLATE=$BATS_FILE_TMPDIR/rootfs
   make_rootfs "$ROOTFS_TEMPLATE"
@@ -193,6 +219,8 @@ common_setup() {
   STATE=$BATS_TEST_TMPDIR/state
   B=$BATS_TEST_TMPDIR/bundle
   ID=t${BASHPID}-${BATS_TEST_NUMBER}
+  SOCK=$BATS_TEST_TMPDIR/console.sock
+  CONSOLE_OUT=$BATS_TEST_TMPDIR/console.out
   BG_PIDS=()
 }
 

@@ -4,38 +4,8 @@
 load helpers
 
 setup_file() { common_setup_file; }
-setup() {
-  common_setup
-  SOCK=$BATS_TEST_TMPDIR/console.sock
-  CONSOLE_OUT=$BATS_TEST_TMPDIR/console.out
-}
+setup() { common_setup; }
 teardown() { common_teardown; }
-
-# start_receiver [OPTIONS]: console_recv.py in the background on $SOCK,
-# output to $CONSOLE_OUT; returns once the socket accepts connections.
-start_receiver() {
-  "$PYTHON" "$TOOLS_DIR/console_recv.py" "$SOCK" "$CONSOLE_OUT" --timeout 20 "$@" \
-    </dev/null 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
-  RECV_PID=$!
-  bg_track "$RECV_PID"
-  local deadline=$((SECONDS + 10))
-  until [ -S "$SOCK" ]; do
-    kill -0 "$RECV_PID" 2>/dev/null || { cat "$BATS_TEST_TMPDIR/recv.err" >&2; return 1; }
-    [ $SECONDS -lt $deadline ] || { echo "receiver did not listen" >&2; return 1; }
-    sleep 0.05
-  done
-}
-
-# wait_receiver: wait for the receiver to see EOF/EIO; $console_lines holds
-# what it got, without the terminal's carriage returns.
-wait_receiver() {
-  local rc=0
-  wait "$RECV_PID" || rc=$?
-  cat "$BATS_TEST_TMPDIR/recv.err" >&2
-  mapfile -t console_lines < <(tr -d '\r' <"$CONSOLE_OUT")
-  printf 'console: %s\n' "${console_lines[@]}"
-  return $rc
-}
 
 @test "create --console-socket sends the pty master; the process has a terminal" {
   make_bundle "$B" sh -c 'echo hello-tty; tty; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-ttys; stat -c "%t" /dev/console'
