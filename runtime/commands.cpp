@@ -60,6 +60,10 @@ int cmd_run(const GlobalOptions& g, CreateOptions opts, bool detach)
     StateStore store = store_of(g);
     opts.systemd_cgroup = g.systemd_cgroup;
     opts.foreground = !detach;
+    if (detach) {
+        run_monitored(store, opts);
+        return 0;
+    }
     Created c = create_container(store, opts);
     try {
         start_container(store, c.state);
@@ -67,8 +71,6 @@ int cmd_run(const GlobalOptions& g, CreateOptions opts, bool detach)
         delete_container(store, opts.id, true);
         throw;
     }
-    if (detach)
-        return 0;
     int status = wait_foreground({c.state.pid, c.pidfd.get(), c.pty_master.get()});
     delete_container(store, opts.id, true);
     return status;
@@ -79,11 +81,16 @@ int cmd_exec(const GlobalOptions& g, const ExecOptions& o)
     return exec_in_container(store_of(g), o);
 }
 
+int cmd_wait(const GlobalOptions& g, const std::string& id)
+{
+    print(std::to_string(wait_container(store_of(g), id)));
+    return 0;
+}
+
 int cmd_state(const GlobalOptions& g, const std::string& id)
 {
     StateStore store = store_of(g);
-    ContainerState st = store.load(id);
-    print(st.oci(store.status(st)).dump(2));
+    print(store.describe(store.load(id)).dump(2));
     return 0;
 }
 

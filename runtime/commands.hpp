@@ -22,6 +22,7 @@ int cmd_spec(const std::string& bundle, bool rootless);
 int cmd_create(const GlobalOptions& g, CreateOptions opts);
 int cmd_start(const GlobalOptions& g, const std::string& id);
 int cmd_run(const GlobalOptions& g, CreateOptions opts, bool detach);
+int cmd_wait(const GlobalOptions& g, const std::string& id);
 int cmd_state(const GlobalOptions& g, const std::string& id);
 int cmd_list(const GlobalOptions& g, const std::string& format, bool quiet);
 int cmd_kill(const GlobalOptions& g, const std::string& id, const std::string& signal, bool all);

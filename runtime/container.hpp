@@ -21,6 +21,8 @@ struct CreateOptions {
     bool systemd_cgroup = false;
     // `run` in the foreground: keep the pty master instead of requiring a console socket.
     bool foreground = false;
+    // `run --detach`: the calling process stays init's parent, as its monitor.
+    bool monitored = false;
 };
 
 struct Created {
@@ -35,5 +37,11 @@ void kill_container(const StateStore& store, const std::string& id, int sig, boo
 void delete_container(const StateStore& store, const std::string& id, bool force);
 // Freezes (pause) or thaws a container's processes with the cgroup freezer.
 void pause_container(const StateStore& store, const std::string& id, bool pause);
+
+// `run --detach`: create and start under a monitor process that outlives
+// ctr-run, reaps init and records its exit status for `wait` and `state`.
+void run_monitored(const StateStore& store, CreateOptions opts);
+// Blocks until the container has stopped; returns its recorded exit status.
+int wait_container(const StateStore& store, const std::string& id);
 
 } // namespace ctr::rt

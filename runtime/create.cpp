@@ -205,6 +205,10 @@ ContainerState describe(const CreateOptions& opts, const Spec& spec, const Cgrou
     st.hooks = spec.hooks_json;
     st.cgroup = cgroup;
     st.own_pid_ns = ns.new_pid;
+    if (opts.monitored) {
+        st.monitor = ::getpid();
+        st.monitor_start = read_proc_stat(st.monitor)->start_time;
+    }
     return st;
 }
 

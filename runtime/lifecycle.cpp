@@ -97,6 +97,17 @@ void kill_all_and_wait(const ContainerState& st)
     }
 }
 
+// The monitor of `run --detach` writes the exit file once init is gone:
+// let it finish before the state directory goes.
+void wait_for_monitor(const ContainerState& st)
+{
+    if (!st.monitor)
+        return;
+    if (UniqueFd mon = pidfd_open_alive(st.monitor, st.monitor_start))
+        if (!pidfd_wait_exit(mon.get(), kKillTimeoutMs))
+            fail("container \"{}\": its monitor process {} did not exit", st.id, st.monitor);
+}
+
 } // namespace
 
 void start_container(const StateStore& store, const ContainerState& st)
@@ -152,6 +163,7 @@ void delete_container(const StateStore& store, const std::string& id, bool force
     if ((s == Status::Running || s == Status::Paused) && !force)
         fail("cannot delete container \"{}\": it is {} (stop it first or use --force)", id, status_name(s));
     kill_all_and_wait(st);
+    wait_for_monitor(st);
     st.cgroup.destroy();
     run_hooks_warn(stored_hooks(st).poststop, "poststop", st.oci(Status::Stopped).dump());
     store.remove(id);

@@ -63,6 +63,10 @@ int main(int argc, char** argv)
     start->add_option("id", id, "container id")->required();
     start->callback([&] { action = [&] { return cmd_start(g, id); }; });
 
+    auto* wait = app.add_subcommand("wait", "wait for a container started by run --detach; print its exit status");
+    wait->add_option("id", id, "container id")->required();
+    wait->callback([&] { action = [&] { return cmd_wait(g, id); }; });
+
     auto* state = app.add_subcommand("state", "print the OCI state of a container");
     state->add_option("id", id, "container id")->required();
     state->callback([&] { action = [&] { return cmd_state(g, id); }; });

@@ -79,6 +79,8 @@ void StateStore::save(const ContainerState& st) const
         {"cgroup", st.cgroup.to_json()},
         {"own_pid_ns", st.own_pid_ns},
     };
+    if (st.monitor)
+        j["monitor"] = {{"pid", st.monitor}, {"start_time", st.monitor_start}};
     write_file_atomic(dir(st.id) + "/state.json", j.dump(), 0600, false);
 }
 
@@ -108,6 +110,10 @@ ContainerState StateStore::load(const std::string& id) const
         st.hooks = j.value("hooks", Json::object());
         st.cgroup = Cgroup::from_json(j.value("cgroup", Json::object()));
         st.own_pid_ns = j.value("own_pid_ns", true);
+        if (j.contains("monitor")) {
+            st.monitor = j["monitor"].at("pid").get<pid_t>();
+            st.monitor_start = j["monitor"].at("start_time").get<uint64_t>();
+        }
     } catch (const Json::exception& e) {
         fail("{}: corrupt state file: {}", path, e.what());
     }
@@ -144,6 +150,33 @@ Status StateStore::status(const ContainerState& st) const
     if (path_exists(fifo(st.id)))
         return Status::Created;
     return st.cgroup.frozen() ? Status::Paused : Status::Running;
+}
+
+std::optional<int> StateStore::exit_status(const std::string& id) const
+{
+    std::string text;
+    try {
+        text = read_file(exit_file(id));
+    } catch (const Error& e) {
+        if (e.err() == ENOENT)
+            return std::nullopt;
+        throw;
+    }
+    try {
+        return std::stoi(text);
+    } catch (const std::exception&) {
+        fail("{}: corrupt exit status \"{}\"", exit_file(id), text);
+    }
+}
+
+Json StateStore::describe(const ContainerState& st) const
+{
+    Status s = status(st);
+    Json j = st.oci(s);
+    if (s == Status::Stopped)
+        if (auto code = exit_status(st.id))
+            j["exitStatus"] = *code;
+    return j;
 }
 
 } // namespace ctr::rt

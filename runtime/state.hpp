@@ -30,6 +30,8 @@ struct ContainerState {
     Json hooks = Json::object();  // "hooks" of config.json, for poststart and poststop
     Cgroup cgroup;
     bool own_pid_ns = true;   // init's exit takes every container process with it
+    pid_t monitor = 0;        // `run --detach`: the process waiting for init (0: none)
+    uint64_t monitor_start = 0;
 
     // The OCI state document ("ociVersion", "id", "status", "pid", "bundle", ...).
     Json oci(Status status) const;
@@ -43,6 +45,8 @@ public:
     const std::string& root() const { return root_; }
     std::string dir(const std::string& id) const { return root_ + "/" + id; }
     std::string fifo(const std::string& id) const { return dir(id) + "/exec.fifo"; }
+    // Written by the monitor of a `run --detach` container when init exits.
+    std::string exit_file(const std::string& id) const { return dir(id) + "/exit"; }
 
     // mkdir ROOT/ID; fails clearly when the id is taken.
     void reserve(const std::string& id) const;
@@ -53,6 +57,10 @@ public:
     void remove(const std::string& id) const;
 
     Status status(const ContainerState& st) const;
+    // The shell-style exit status the monitor recorded, if any.
+    std::optional<int> exit_status(const std::string& id) const;
+    // state's document: the OCI state, plus "exitStatus" once it is known.
+    Json describe(const ContainerState& st) const;
 
 private:
     std::string root_;
