@@ -81,6 +81,11 @@ int cmd_exec(const GlobalOptions& g, const ExecOptions& o)
     return exec_in_container(store_of(g), o);
 }
 
+int cmd_events(const GlobalOptions& g, const std::string& id, const EventsOptions& o)
+{
+    return container_events(store_of(g), id, o);
+}
+
 int cmd_wait(const GlobalOptions& g, const std::string& id)
 {
     print(std::to_string(wait_container(store_of(g), id)));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "container.hpp"
+#include "events.hpp"
 #include "exec.hpp"
 
 namespace ctr::rt {
@@ -22,6 +23,7 @@ int cmd_spec(const std::string& bundle, bool rootless);
 int cmd_create(const GlobalOptions& g, CreateOptions opts);
 int cmd_start(const GlobalOptions& g, const std::string& id);
 int cmd_run(const GlobalOptions& g, CreateOptions opts, bool detach);
+int cmd_events(const GlobalOptions& g, const std::string& id, const EventsOptions& o);
 int cmd_wait(const GlobalOptions& g, const std::string& id);
 int cmd_state(const GlobalOptions& g, const std::string& id);
 int cmd_list(const GlobalOptions& g, const std::string& format, bool quiet);

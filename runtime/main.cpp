@@ -100,6 +100,13 @@ int main(int argc, char** argv)
         cmd->callback([&, pausing] { action = [&, pausing] { return cmd_pause(g, id, pausing); }; });
     }
 
+    EventsOptions ev;
+    auto* events = app.add_subcommand("events", "print resource usage and OOM events as JSON lines");
+    events->add_flag("--stats", ev.stats_once, "print the usage once and exit");
+    events->add_option("--interval", ev.interval, "time between stats lines (default 5s)");
+    events->add_option("id", id, "container id")->required();
+    events->callback([&] { action = [&] { return cmd_events(g, id, ev); }; });
+
     auto* features = app.add_subcommand("features", "print the OCI features document of this runtime");
     features->callback([&] { action = [&] { return cmd_features(); }; });
 
