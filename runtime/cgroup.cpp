@@ -249,7 +249,7 @@ const Cgroup::Dir* Cgroup::v1_freezer() const
     return nullptr;
 }
 
-const Cgroup::Dir* Cgroup::v2_dir() const
+const Cgroup::Dir* Cgroup::unified_dir() const
 {
     for (const auto& d : dirs_)
         if (d.v2)
@@ -263,14 +263,14 @@ bool Cgroup::frozen() const
         auto state = try_read_file(v1->path() + "/freezer.state");
         return state && state->rfind("FROZEN", 0) == 0;
     }
-    const Dir* v2 = v2_dir();
+    const Dir* v2 = unified_dir();
     return v2 && v2_frozen(v2->path());
 }
 
 void Cgroup::freeze(bool frozen) const
 {
     const Dir* v1 = v1_freezer();
-    const Dir* v2 = v1 ? nullptr : v2_dir();
+    const Dir* v2 = v1 ? nullptr : unified_dir();
     if (!v1 && (!v2 || !path_exists(v2->path() + "/cgroup.freeze")))
         fail("cgroups: no freezer: neither a v1 freezer hierarchy nor cgroup.freeze on v2");
     // The kernel freezes asynchronously: ask again until it says it is done,

@@ -59,6 +59,8 @@ public:
     // reports it done (v1 freezer.state, v2 cgroup.events).
     void freeze(bool frozen) const;
     bool frozen() const;
+    // The directory in the v2 (unified) hierarchy, if the host has one.
+    const Dir* unified_dir() const;
     void join(pid_t pid) const;
     std::vector<pid_t> pids() const;
     // Removes the directories; waits out the short EBUSY after the last task exits.
@@ -66,7 +68,6 @@ public:
 
 private:
     const Dir* v1_freezer() const;
-    const Dir* v2_dir() const;
 
     CgroupMode mode_ = CgroupMode::V2;
     std::vector<Dir> dirs_;

@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/ranges.h>
 
 #include "cgroup.hpp"
 #include "error.hpp"
@@ -52,6 +56,99 @@ CpuLimits parse_cpu(const JsonView& v)
     if (c.quota && *c.quota != -1 && *c.quota < 1000)
         fail("{}.quota: expected at least 1000 microseconds or -1, got {}", v.path(), *c.quota);
     return c;
+}
+
+DeviceRate parse_rate(const JsonView& v)
+{
+    DeviceRate d;
+    d.major = v.at("major").i64();
+    d.minor = v.at("minor").i64();
+    d.rate = v.at("rate").u64();
+    return d;
+}
+
+std::optional<uint64_t> parse_weight(const JsonView& v, const char* key)
+{
+    auto w = v.get(key);
+    if (!w)
+        return std::nullopt;
+    uint64_t value = w->u64();
+    if (value != 0 && (value < 10 || value > 1000))
+        fail("{}: expected 10 to 1000, got {}", w->path(), value);
+    return value;
+}
+
+BlockIoLimits parse_block_io(const JsonView& v)
+{
+    v.expect_object();
+    BlockIoLimits b;
+    b.weight = parse_weight(v, "weight");
+    b.leaf_weight = parse_weight(v, "leafWeight");
+    if (auto list = v.get("weightDevice"))
+        for (const auto& item : list->items()) {
+            DeviceWeight d;
+            d.major = item.at("major").i64();
+            d.minor = item.at("minor").i64();
+            d.weight = parse_weight(item, "weight");
+            d.leaf_weight = parse_weight(item, "leafWeight");
+            b.weight_devices.push_back(d);
+        }
+    for (auto [key, out] : {std::pair{"throttleReadBpsDevice", &b.read_bps},
+                            std::pair{"throttleWriteBpsDevice", &b.write_bps},
+                            std::pair{"throttleReadIOPSDevice", &b.read_iops},
+                            std::pair{"throttleWriteIOPSDevice", &b.write_iops}})
+        if (auto list = v.get(key))
+            for (const auto& item : list->items())
+                out->push_back(parse_rate(item));
+    return b;
+}
+
+std::vector<HugepageLimit> parse_hugepages(const JsonView& v)
+{
+    std::vector<HugepageLimit> out;
+    for (const auto& item : v.items()) {
+        HugepageLimit h;
+        h.page_size = item.at("pageSize").str();
+        h.limit = item.at("limit").u64();
+        out.push_back(h);
+    }
+    return out;
+}
+
+NetworkLimits parse_network(const JsonView& v)
+{
+    v.expect_object();
+    NetworkLimits n;
+    if (auto id = v.get("classID"))
+        n.class_id = id->u32();
+    if (auto list = v.get("priorities"))
+        for (const auto& item : list->items())
+            n.priorities.emplace_back(item.at("name").str(), item.at("priority").u32());
+    return n;
+}
+
+std::vector<RdmaLimit> parse_rdma(const JsonView& v)
+{
+    std::vector<RdmaLimit> out;
+    for (const auto& [device, limits] : v.members()) {
+        RdmaLimit r;
+        r.device = device;
+        if (auto h = limits.get("hcaHandles"))
+            r.hca_handles = h->u32();
+        if (auto o = limits.get("hcaObjects"))
+            r.hca_objects = o->u32();
+        out.push_back(r);
+    }
+    return out;
+}
+
+std::map<std::string, std::string> parse_unified(const JsonView& v)
+{
+    auto files = v.string_map();
+    for (const auto& [name, value] : files)
+        if (name.empty() || name.find('/') != std::string::npos || name[0] == '.')
+            fail("{}: \"{}\" is not a cgroup file name", v.path(), name);
+    return files;
 }
 
 // A v2 controller works in a cgroup only once every ancestor enables it.
@@ -173,6 +270,145 @@ void apply_cpu(const Cgroup& cg, const CpuLimits& c)
     }
 }
 
+std::string device(int64_t major, int64_t minor) { return fmt::format("{}:{}", major, minor); }
+
+// runc's mapping of blkio weight [10, 1000] onto io.weight [1, 10000].
+uint64_t io_weight(uint64_t blkio) { return 1 + (blkio - 10) * 9999 / 990; }
+
+void apply_block_io_v1(const Writer& w, const BlockIoLimits& b)
+{
+    std::string weight = w.has("blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
+    bool weights = b.weight || b.leaf_weight || !b.weight_devices.empty();
+    if (weights && !w.has(weight))
+        fail("linux.resources.blockIO: this kernel has no blkio weight files (they need the BFQ or CFQ I/O scheduler)");
+    w.write(weight, b.weight);
+    w.write("blkio.leaf_weight", b.leaf_weight);
+    for (const auto& d : b.weight_devices) {
+        if (d.weight)
+            w.write(weight + "_device", device(d.major, d.minor) + " " + std::to_string(*d.weight));
+        if (d.leaf_weight)
+            w.write("blkio.leaf_weight_device", device(d.major, d.minor) + " " + std::to_string(*d.leaf_weight));
+    }
+    for (auto [file, list] : {std::pair{"blkio.throttle.read_bps_device", &b.read_bps},
+                              std::pair{"blkio.throttle.write_bps_device", &b.write_bps},
+                              std::pair{"blkio.throttle.read_iops_device", &b.read_iops},
+                              std::pair{"blkio.throttle.write_iops_device", &b.write_iops}})
+        for (const auto& d : *list)
+            w.write(file, device(d.major, d.minor) + " " + std::to_string(d.rate));
+}
+
+void apply_block_io_v2(const Writer& w, const BlockIoLimits& b)
+{
+    if (b.leaf_weight || std::any_of(b.weight_devices.begin(), b.weight_devices.end(),
+                                     [](const DeviceWeight& d) { return d.leaf_weight.has_value(); }))
+        fail("linux.resources.blockIO: leafWeight does not exist on cgroup v2");
+    bool bfq = w.has("io.bfq.weight");
+    auto value = [&](uint64_t weight) { return std::to_string(bfq ? weight : io_weight(weight)); };
+    std::string weight_file = bfq ? "io.bfq.weight" : "io.weight";
+    if (b.weight)
+        w.write(weight_file, "default " + value(*b.weight));
+    for (const auto& d : b.weight_devices)
+        if (d.weight)
+            w.write(weight_file, device(d.major, d.minor) + " " + value(*d.weight));
+    for (auto [key, list] : {std::pair{"rbps", &b.read_bps}, std::pair{"wbps", &b.write_bps},
+                             std::pair{"riops", &b.read_iops}, std::pair{"wiops", &b.write_iops}})
+        for (const auto& d : *list)
+            w.write("io.max", fmt::format("{} {}={}", device(d.major, d.minor), key, d.rate));
+}
+
+void apply_block_io(const Cgroup& cg, BlockIoLimits b)
+{
+    // A weight of 0 means "not set", as in runc.
+    for (auto* w : {&b.weight, &b.leaf_weight})
+        if (*w == 0U)
+            w->reset();
+    bool v1 = cg.controller_dir("blkio") != nullptr;
+    Writer w(cg, v1 ? "blkio" : "io", "blockIO");
+    if (w.v2())
+        apply_block_io_v2(w, b);
+    else
+        apply_block_io_v1(w, b);
+}
+
+// "2MB" for the kernel's hugepages-2048kB.
+std::string page_size_name(uint64_t kb)
+{
+    if (kb % (1024 * 1024) == 0)
+        return std::to_string(kb / (1024 * 1024)) + "GB";
+    if (kb % 1024 == 0)
+        return std::to_string(kb / 1024) + "MB";
+    return std::to_string(kb) + "KB";
+}
+
+std::vector<std::string> host_page_sizes()
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
+        unsigned long kb = 0;
+        if (std::sscanf(e.path().filename().c_str(), "hugepages-%lukB", &kb) == 1)
+            out.push_back(page_size_name(kb));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+void apply_hugepages(const Cgroup& cg, const std::vector<HugepageLimit>& limits)
+{
+    Writer w(cg, "hugetlb", "hugepageLimits");
+    std::vector<std::string> sizes = host_page_sizes();
+    for (const auto& h : limits) {
+        if (std::find(sizes.begin(), sizes.end(), h.page_size) == sizes.end())
+            fail("linux.resources.hugepageLimits: this host has no {} huge pages (it has: {})", h.page_size,
+                 fmt::join(sizes, ", "));
+        std::string prefix = "hugetlb." + h.page_size;
+        w.write(prefix + (w.v2() ? ".max" : ".limit_in_bytes"), std::to_string(h.limit));
+        if (w.v2() && w.has(prefix + ".rsvd.max"))
+            w.write(prefix + ".rsvd.max", std::to_string(h.limit));
+    }
+}
+
+void apply_network(const Cgroup& cg, const NetworkLimits& n)
+{
+    if (n.class_id)
+        Writer(cg, "net_cls", "network").write("net_cls.classid", std::to_string(*n.class_id));
+    if (n.priorities.empty())
+        return;
+    Writer w(cg, "net_prio", "network");
+    for (const auto& [iface, prio] : n.priorities)
+        w.write("net_prio.ifpriomap", iface + " " + std::to_string(prio));
+}
+
+void apply_rdma(const Cgroup& cg, const std::vector<RdmaLimit>& limits)
+{
+    Writer w(cg, "rdma", "rdma");
+    auto value = [](const std::optional<uint32_t>& v) { return v ? std::to_string(*v) : std::string("max"); };
+    for (const auto& r : limits)
+        w.write("rdma.max", fmt::format("{} hca_handle={} hca_object={}", r.device, value(r.hca_handles),
+                                        value(r.hca_objects)));
+}
+
+void apply_unified(const Cgroup& cg, const std::map<std::string, std::string>& files)
+{
+    const Cgroup::Dir* d = cg.unified_dir();
+    if (!d)
+        fail("linux.resources.unified: this host has no cgroup v2 hierarchy");
+    for (const auto& [name, value] : files) {
+        std::string controller = name.substr(0, name.find('.'));
+        if (controller != "cgroup" && cg.controller_dir(controller) == d)
+            enable_v2(*d, controller);
+        std::string path = d->path() + "/" + name;
+        if (!path_exists(path))
+            fail("linux.resources.unified.{}: no such file in the container's cgroup v2 directory "
+                 "(this host's unified hierarchy may lack the {} controller)", name, controller);
+        try {
+            write_existing_file(path, value);
+        } catch (const Error& e) {
+            throw Error(fmt::format("linux.resources.unified.{}: write {}", name, value), e.err());
+        }
+    }
+}
+
 } // namespace
 
 Resources parse_resources(const JsonView& v)
@@ -186,6 +422,16 @@ Resources parse_resources(const JsonView& v)
         p->expect_object();
         r.pids_limit = p->at("limit").i64();
     }
+    if (auto b = v.get("blockIO"))
+        r.block_io = parse_block_io(*b);
+    if (auto h = v.get("hugepageLimits"))
+        r.hugepages = parse_hugepages(*h);
+    if (auto n = v.get("network"))
+        r.network = parse_network(*n);
+    if (auto rd = v.get("rdma"))
+        r.rdma = parse_rdma(*rd);
+    if (auto u = v.get("unified"))
+        r.unified = parse_unified(*u);
     return r;
 }
 
@@ -197,6 +443,16 @@ void apply_resources(const Cgroup& cg, const Resources& r)
     apply_cpu(cg, r.cpu);
     if (r.pids_limit)
         Writer(cg, "pids", "pids").write("pids.max", *r.pids_limit <= 0 ? "max" : std::to_string(*r.pids_limit));
+    if (r.block_io)
+        apply_block_io(cg, *r.block_io);
+    if (!r.hugepages.empty())
+        apply_hugepages(cg, r.hugepages);
+    if (r.network)
+        apply_network(cg, *r.network);
+    if (!r.rdma.empty())
+        apply_rdma(cg, r.rdma);
+    if (!r.unified.empty())
+        apply_unified(cg, r.unified);
 }
 
 } // namespace ctr::rt

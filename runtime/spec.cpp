@@ -18,7 +18,6 @@ const char* const kUnsupportedProcess[] = {"apparmorProfile", "selinuxLabel", "i
 const char* const kUnsupportedLinux[] = {"seccomp", "uidMappings", "gidMappings", "intelRdt",
                                          "personality", "timeOffsets", "mountLabel",
                                          "memoryPolicy", "netDevices"};
-const char* const kUnsupportedResources[] = {"blockIO", "hugepageLimits", "network", "rdma", "unified"};
 
 bool is_set(const JsonView& parent, const char* key)
 {
@@ -257,7 +256,6 @@ Linux parse_linux(const JsonView& v)
         for (const auto& item : devs->items())
             l.devices.push_back(parse_device(item));
     if (auto res = v.get("resources")) {
-        refuse_unsupported(*res, kUnsupportedResources);
         if (auto rules = res->get("devices"))
             for (const auto& item : rules->items())
                 l.device_rules.push_back(parse_device_rule(item));

@@ -21,16 +21,22 @@ v1_dir() {
   done
 }
 
-# cg_path CONTROLLER V1FILE V2FILE: where the container reads that limit.
+# cg_path CONTROLLER V1FILE V2FILE: where the container reads that limit
+# (a hybrid host's v2 controllers are in /sys/fs/cgroup/unified).
 cg_path() {
   local v1
   v1=$(v1_dir "$1")
   if [ -n "$v1" ]; then
     echo "/sys/fs/cgroup/$v1/$2"
+  elif [ -d /sys/fs/cgroup/unified ]; then
+    echo "/sys/fs/cgroup/unified/$3"
   else
     echo "/sys/fs/cgroup/$3"
   fi
 }
+
+# A block device of this host as MAJOR:MINOR.
+some_block_device() { cat "$(ls -d /sys/block/*/ | grep -v /loop | head -1)dev"; }
 
 run_limited() {
   local filter=$1
@@ -105,6 +111,61 @@ refused() {
   [ "$status" -eq 0 ]
   [ "${lines[0]}" = 0 ]
   [[ ${lines[1]} == *$'\t'0 ]]
+}
+
+@test "blockIO throttles and weight are written to the container's cgroup" {
+  local dev f w
+  dev=$(some_block_device) || skip "no block device in /sys/block"
+  f=$(cg_path blkio blkio.throttle.read_bps_device io.max)
+  run_limited ".linux.resources.blockIO = {
+      throttleReadBpsDevice: [{major: ${dev%:*}, minor: ${dev#*:}, rate: 1048576}],
+      throttleWriteIOPSDevice: [{major: ${dev%:*}, minor: ${dev#*:}, rate: 100}]}" \
+    sh -c "cat $f; cat ${f%/*}/blkio.throttle.write_iops_device 2>/dev/null || true"
+  [ "$status" -eq 0 ]
+  if [ -n "$(v1_dir blkio)" ]; then
+    [ "${lines[0]}" = "$dev 1048576" ]
+    [ "${lines[1]}" = "$dev 100" ]
+  else
+    [ "${lines[0]}" = "$dev rbps=1048576 wbps=max riops=max wiops=100" ]
+  fi
+  # The weight goes to the BFQ file where the kernel has no CFQ one.
+  w=$(cg_path blkio blkio.weight io.weight)
+  run_limited '.linux.resources.blockIO = {"weight": 500}' sh -c "cat $w 2>/dev/null || cat ${w%.weight}.bfq.weight"
+  [ "$status" -eq 0 ] || skip "no blkio weight on this kernel: $stderr"
+  [[ $output == 500 || $output == "default 500" || $output == "default 5045" ]]
+}
+
+@test "hugepageLimits and unified files are written where the host has them" {
+  [ -d /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2MB huge pages on this host"
+  if [ -z "$(v1_dir hugetlb)" ] && [ -d /sys/fs/cgroup/unified ]; then
+    skip_if_runc "runc does not set hugetlb in a hybrid host's unified hierarchy"
+  fi
+  local f
+  f=$(cg_path hugetlb hugetlb.2MB.limit_in_bytes hugetlb.2MB.max)
+  run_limited '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]' cat "$f"
+  [ "$status" -eq 0 ]
+  [ "$output" = 4194304 ]
+  [ -e /sys/fs/cgroup/unified ] || [ -e /sys/fs/cgroup/cgroup.controllers ] || skip "no cgroup v2 hierarchy"
+  f=$(cg_path none x cgroup.max.descendants)
+  run_limited '.linux.resources.unified = {"cgroup.max.descendants": "5"}' cat "$f"
+  [ "$status" -eq 0 ]
+  [ "$output" = 5 ]
+}
+
+@test "resources the host cannot give are refused naming the field and the reason" {
+  require_ctr_run
+  make_bundle "$B"
+  refused '.linux.resources.hugepageLimits = [{"pageSize": "3MB", "limit": 1}]' \
+    "linux.resources.hugepageLimits: this host has no 3MB huge pages (it has: "
+  refused 'del(.linux.resources.hugepageLimits) | .linux.resources.blockIO = {"weight": 5}' \
+    "linux.resources.blockIO.weight: expected 10 to 1000, got 5"
+  refused 'del(.linux.resources.blockIO) | .linux.resources.unified = {"../x": "1"}' \
+    'linux.resources.unified: "../x" is not a cgroup file name'
+  if [ -z "$(v1_dir net_cls)" ]; then
+    refused 'del(.linux.resources.unified) | .linux.resources.network = {"classID": 1048577}' \
+      "linux.resources.network: no cgroup hierarchy on this host has the net_cls controller"
+  fi
+  [ ! -e "$STATE/$ID" ]
 }
 
 @test "bad limits are refused naming the field, and nothing is left behind" {
