@@ -8,6 +8,9 @@
 
 namespace ctr {
 
-int run_cli(CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+// after_parse (if given) runs once the command line is parsed, also when it
+// was wrong, so a --log option can receive the usage error too.
+int run_cli(CLI::App& app, int argc, char** argv, const std::function<int()>& body,
+            const std::function<void()>& after_parse = {});
 
 } // namespace ctr

@@ -120,21 +120,25 @@ void start_container(const StateStore& store, const ContainerState& st)
     run_hooks_warn(stored_hooks(st).poststart, "poststart", st.oci(Status::Running).dump());
 }
 
+// "container not running" is the phrase engines (containerd) look for.
 void kill_container(const StateStore& store, const std::string& id, int sig, bool all)
 {
     ContainerState st = store.load(id);
-    if (store.status(st) == Status::Stopped)
-        fail("cannot kill container \"{}\": it is not running", id);
     if (all) {
+        // As runc: whatever is left in the cgroup, even after init is gone
+        // (a container without its own pid namespace keeps init's children).
         signal_cgroup(st, sig);
-        return;
+    } else {
+        // The pidfd pins the process: it is still the container's init when signalled.
+        UniqueFd pidfd = pidfd_open_alive(st.pid, st.start_time);
+        if (!pidfd)
+            fail("cannot kill container \"{}\": container not running", id);
+        if (pidfd_send_signal(pidfd.get(), sig) < 0)
+            throw_errno(fmt::format("kill container \"{}\" with {}", id, signal_name(sig)));
     }
-    // The pidfd pins the process: it is still the container's init when signalled.
-    UniqueFd pidfd = pidfd_open_alive(st.pid, st.start_time);
-    if (!pidfd)
-        fail("cannot kill container \"{}\": it is not running", id);
-    if (pidfd_send_signal(pidfd.get(), sig) < 0)
-        throw_errno(fmt::format("kill container \"{}\" with {}", id, signal_name(sig)));
+    // Frozen tasks act on SIGKILL only once thawed: a kill ends a pause.
+    if (sig == SIGKILL && st.cgroup.frozen())
+        st.cgroup.freeze(false);
 }
 
 void pause_container(const StateStore& store, const std::string& id, bool pause)

@@ -165,9 +165,8 @@ int main(int argc, char** argv)
         action = [&] { return cmd_exec(g, ex); };
     });
 
-    return run_cli(app, argc, argv, [&] {
+    return run_cli(app, argc, argv, [&] { return action(); }, [&] {
         log::init("ctr-run", g.log_file, g.log_format == "json" ? log::Format::Json : log::Format::Text,
                   g.debug);
-        return action();
     });
 }

@@ -250,3 +250,11 @@ create_fails() {
   [ -z "$output" ]
   [ -n "$stderr" ]
 }
+
+@test "a command line error names the unknown command and reaches the --log file" {
+  require_ctr_run "message text"
+  run --separate-stderr rt --log "$BATS_TEST_TMPDIR/log.json" --log-format json checkpoint --image-path x "$ID"
+  [ "$status" -eq 2 ]
+  [ "$stderr" = 'ctr-run: error: unknown command "checkpoint" (see --help)' ]
+  [ "$(jq -r 'select(.level == "error") | .msg' "$BATS_TEST_TMPDIR/log.json")" = 'unknown command "checkpoint" (see --help)' ]
+}

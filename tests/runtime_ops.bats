@@ -124,3 +124,30 @@ start_two() {
     [ "$status" -eq 0 ]
   fi
 }
+
+@test "SIGKILL ends a pause; kill --all reaches what is left after init" {
+  start_two
+  rt pause "$ID"
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  # A stopped container: kill --all signals what is left in the cgroup (none
+  # here) and succeeds, as runc; a plain kill says what engines look for.
+  rt kill --all "$ID" KILL
+  run --separate-stderr rt kill "$ID" TERM
+  [ "$status" -ne 0 ]
+  [[ $stderr == *"container not running"* ]]
+}
+
+@test "kill --all reaches init's children in a container without its own pid namespace" {
+  make_bundle "$B" sh -c 'sleep 600 & echo $! >/tmp/child; exec sleep 601'
+  cfg "$B" '.root.readonly = false | .linux.namespaces |= map(select(.type != "pid"))'
+  ct_start_running "$ID"
+  wait_for_file "$B/rootfs/tmp/child"
+  local child
+  child=$(cat "$B/rootfs/tmp/child")
+  rt kill "$ID" KILL
+  wait_for_status "$ID" stopped
+  kill -0 "$child"
+  rt kill --all "$ID" KILL
+  wait_for_exit "$child"
+}
