@@ -1,19 +1,17 @@
-// Copying trees between directories with their owners, modes, times,
-// xattrs, hard links and holes: cached layers flattened (umoci unpack's
-// view), new volumes filled from the image, ctr-layer cp.
+// Cached layers flattened into a plain directory (umoci unpack's view). The
+// tree copying itself is mount/tree.hpp's, shared with ctr-run.
 #pragma once
 
-#include <sys/types.h>
-
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "tree.hpp"
 
 namespace ctr::img {
 
-// Who copied files belong to; nullopt keeps their owners (as root).
-using Owner = std::optional<std::pair<uid_t, gid_t>>;
+using mnt::copy_entry;
+using mnt::copy_into;
+using mnt::Owner;
 
 // Layers in overlay form (as the layer cache holds them) applied one over
 // another into a plain directory: whiteouts delete, opaque directories drop
@@ -21,14 +19,5 @@ using Owner = std::optional<std::pair<uid_t, gid_t>>;
 // dest must not exist, or be an empty directory. The tree is built in a
 // temporary sibling and renamed into place, so dest is whole or absent.
 void flatten_layers(const std::vector<std::string>& layer_dirs, const std::string& dest);
-
-// Copies what directory src holds into directory dst: owners (as root),
-// modes, times, xattrs, hard links and holes kept; what is in the way goes.
-void copy_into(int src_dir, int dst_dir, const Owner& owner = std::nullopt);
-
-// src_dir/name (a file, a link, or a directory and all it holds) copied to
-// dst_dir/dst_name, replacing a non-directory there and merging into a
-// directory. Nothing is followed: both names are taken as they are.
-void copy_entry(int src_dir, const std::string& name, int dst_dir, const std::string& dst_name, const Owner& owner);
 
 } // namespace ctr::img

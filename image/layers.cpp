@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/sysmacros.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -34,17 +32,6 @@ std::vector<std::string> diff_ids(const ImageInfo& info)
 std::string layer_dir(const Store& store, const std::string& diff_id)
 {
     return store.root() + "/layers/sha256/" + digest_hex(diff_id);
-}
-
-bool is_whiteout(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0); }
-
-bool is_opaque(int dirfd)
-{
-    char v[2];
-    for (const char* name : {"trusted.overlay.opaque", "user.overlay.opaque"})
-        if (::fgetxattr(dirfd, name, v, sizeof v) == 1 && v[0] == 'y')
-            return true;
-    return false;
 }
 
 std::string implicit_list(const std::string& layer_dir)

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "images.hpp"
+#include "tree.hpp"
 #include "store.hpp"
 
 namespace ctr::img {
@@ -24,12 +25,9 @@ std::vector<std::string> ensure_layers(const Store& store, const ImageInfo& info
 
 std::string layer_dir(const Store& store, const std::string& diff_id);
 
-// A whiteout of a cached layer (overlayfs' form): a 0/0 character device.
-bool is_whiteout(const struct stat& st);
-
-// An opaque directory of a cached layer (trusted.overlay.opaque, or user.*
-// when extracted without root): what lower layers have in it is hidden.
-bool is_opaque(int dirfd);
+// Whiteouts and opaque directories of cached layers are overlayfs' form.
+using mnt::is_opaque;
+using mnt::is_whiteout;
 
 // A layer's directories that its tar had no entry for ("/a/b", one a line in
 // ROOT/layers/implicit/DIFFID, absent when none): overlay would show them

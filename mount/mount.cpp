@@ -18,7 +18,7 @@ void mount_fs(const std::string& source, const std::string& type, int target_fd,
 {
     if (::mount(source.c_str(), fd_path(target_fd).c_str(), type.c_str(), flags,
                 data.empty() ? nullptr : data.c_str()) < 0)
-        throw_errno("mount " + type + " on " + dest);
+        throw_errno("mount " + type + " on " + dest + (data.empty() ? "" : " (options \"" + data + "\")"));
 }
 
 void bind_fd(int source_fd, int target_fd, bool recursive, const std::string& dest)

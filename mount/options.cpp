@@ -52,6 +52,7 @@ std::vector<std::string> known_mount_options()
         out.push_back(f.name);
     for (const auto& p : kPropagation)
         out.push_back(p.name);
+    out.push_back("tmpcopyup");
     return out;
 }
 
@@ -88,6 +89,10 @@ MountOptions parse_mount_options(const std::vector<std::string>& options)
         }
         if (known)
             continue;
+        if (opt == "tmpcopyup") {
+            out.tmpcopyup = true;
+            continue;
+        }
         if (!out.data.empty())
             out.data += ",";
         out.data += opt;

@@ -12,6 +12,7 @@ struct MountOptions {
     unsigned long clear = 0;          // flags asked to be off (rw, suid, ...)
     std::vector<unsigned long> propagation;  // MS_PRIVATE|MS_REC, MS_SLAVE, ...
     std::string data;                 // what the filesystem parses: "size=64k,mode=755"
+    bool tmpcopyup = false;           // a tmpfs starts with what the image has at its path
 
     bool is_bind() const;
 };

@@ -14,6 +14,7 @@
 #include "mountinfo.hpp"
 #include "options.hpp"
 #include "resolve.hpp"
+#include "tree.hpp"
 
 namespace ctr::rt {
 
@@ -102,6 +103,27 @@ void mount_cgroup(int rootfd, const Mount& m, const mnt::MountOptions& o, const 
         throw_errno("remount " + m.destination);
 }
 
+// tmpcopyup (runc's extension): the new tmpfs starts with a copy of what the
+// image has at its path, and that directory's owner and mode. The fd opened
+// before the mount still reaches the covered directory.
+void mount_tmpfs_copyup(int rootfd, const Mount& m, const mnt::MountOptions& o)
+{
+    UniqueFd below = mnt::mkdir_in_root(rootfd, m.destination);
+    UniqueFd covered = open_or_throw(mnt::fd_path(below.get()), O_RDONLY | O_DIRECTORY);
+    mnt::mount_fs(m.source, m.type, below.get(), o.flags & ~kBindFlags, o.data, m.destination);
+    UniqueFd fresh = mnt::open_in_root(rootfd, m.destination, O_RDONLY | O_DIRECTORY);
+    struct stat st;
+    if (::fstat(covered.get(), &st) < 0)
+        throw_errno("stat " + m.destination);
+    try {
+        mnt::copy_into(covered.get(), fresh.get());
+        mnt::set_attributes(fresh.get(), "", st, std::nullopt, m.destination);
+    } catch (const Error& e) {
+        throw Error("tmpcopyup " + m.destination + ": " + e.context(), e.err());
+    }
+    apply_propagation(rootfd, m.destination, o);
+}
+
 void mount_one(int rootfd, const Mount& m, const Cgroup& cgroup)
 {
     mnt::MountOptions o = mnt::parse_mount_options(m.options);
@@ -109,6 +131,11 @@ void mount_one(int rootfd, const Mount& m, const Cgroup& cgroup)
         return mount_bind(rootfd, m, o);
     if (m.type == "cgroup" || m.type == "cgroup2")
         return mount_cgroup(rootfd, m, o, cgroup);
+    if (o.tmpcopyup) {
+        if (m.type != "tmpfs")
+            fail("mounts: {}: tmpcopyup is for tmpfs mounts only", m.destination);
+        return mount_tmpfs_copyup(rootfd, m, o);
+    }
     bool special = m.type == "proc" || m.type == "sysfs";
     UniqueFd target = special ? special_target(rootfd, m) : mnt::mkdir_in_root(rootfd, m.destination);
     mnt::mount_fs(m.source, m.type, target.get(), o.flags & ~kBindFlags, o.data, m.destination);

@@ -191,6 +191,27 @@ rerun_ct() {
   [ "${lines[2]}" = ok ]
 }
 
+@test "mounts: tmpcopyup fills a tmpfs with what the image has there" {
+  make_bundle "$B"
+  mkdir -p "$B/rootfs/etc/conf.d/sub"
+  echo image-data >"$B/rootfs/etc/conf.d/sub/file"
+  ln -s sub/file "$B/rootfs/etc/conf.d/link"
+  chown 1000:1000 "$B/rootfs/etc/conf.d"
+  chmod 0751 "$B/rootfs/etc/conf.d"
+  cfg "$B" '.mounts += [{"destination": "/etc/conf.d", "type": "tmpfs", "source": "tmpfs",
+                         "options": ["nosuid", "tmpcopyup", "size=1m"]}]'
+  run_ct sh -c 'grep " /etc/conf.d " /proc/self/mounts; stat -c %a:%u:%g /etc/conf.d
+                cat /etc/conf.d/link; readlink /etc/conf.d/link; echo new >/etc/conf.d/sub/file'
+  [ "$status" -eq 0 ]
+  [[ "${lines[0]}" == "tmpfs /etc/conf.d tmpfs "*size=1024k* ]]
+  # runc keeps the mode only; ctr-run the owner too, as the image has it.
+  if is_ctr_run; then [ "${lines[1]}" = 751:1000:1000 ]; else [[ ${lines[1]} == 751:* ]]; fi
+  [ "${lines[2]}" = image-data ]
+  [ "${lines[3]}" = sub/file ]
+  # The write went to the tmpfs, not to the image.
+  [ "$(cat "$B/rootfs/etc/conf.d/sub/file")" = image-data ]
+}
+
 @test "mounts: bind of a host directory and of a host file" {
   make_bundle "$B"
   mkdir -p "$BATS_TEST_TMPDIR/hostdir"
