@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "error.hpp"
 #include "file.hpp"
 #include "mountinfo.hpp"
+#include "systemd.hpp"
 
 namespace ctr::rt {
 
@@ -99,11 +101,14 @@ CgroupMode cgroup_mode(const std::vector<CgroupHierarchy>& hierarchies)
     return v1 ? CgroupMode::V1 : CgroupMode::V2;
 }
 
-Cgroup Cgroup::plan(const std::string& cgroups_path, const std::string& id)
+namespace {
+
+// cgroupsPath as a directory below each hierarchy ("" means /ctr/ID).
+std::string cgroupfs_path(const std::string& cgroups_path, const std::string& id)
 {
     if (cgroups_path.find(':') != std::string::npos)
-        fail("linux.cgroupsPath: \"{}\" is a systemd slice path; systemd cgroups are not supported "
-             "by ctr-run yet", cgroups_path);
+        fail("linux.cgroupsPath: \"{}\" is a systemd slice:prefix:name path; it needs --systemd-cgroup",
+             cgroups_path);
     std::string rel = cgroups_path.empty() ? "/ctr/" + id : cgroups_path;
     if (rel[0] != '/')
         rel = "/" + rel;
@@ -114,10 +119,24 @@ Cgroup Cgroup::plan(const std::string& cgroups_path, const std::string& id)
         rel.pop_back();
     if (rel == "/")
         fail("linux.cgroupsPath: the root cgroup cannot be a container's cgroup");
+    return rel;
+}
+
+} // namespace
+
+Cgroup Cgroup::plan(const std::string& cgroups_path, const std::string& id, bool systemd)
+{
+    Cgroup cg;
+    std::string rel;
+    if (systemd) {
+        cg.scope_ = parse_systemd_path(cgroups_path, id);
+        rel = cg.scope_.rel;
+    } else {
+        rel = cgroupfs_path(cgroups_path, id);
+    }
     auto hierarchies = discover_cgroup_hierarchies(read_file("/proc/self/mountinfo"));
     if (hierarchies.empty())
         fail("cgroups: no cgroup filesystem is mounted");
-    Cgroup cg;
     cg.mode_ = cgroup_mode(hierarchies);
     for (const auto& h : hierarchies) {
         auto has = [&](const char* c) {
@@ -146,6 +165,7 @@ Cgroup Cgroup::from_json(const Json& j)
         cg.dirs_.push_back({d.value("name", ""), d.value("mountpoint", ""), d.value("rel", ""),
                             d.value("v2", false), d.value("devices", false), d.value("cpuset", false),
                             d.value("controllers", std::vector<std::string>{})});
+    cg.scope_.unit = j.value("systemd_unit", "");
     return cg;
 }
 
@@ -157,7 +177,10 @@ Json Cgroup::to_json() const
                         {"v2", d.v2}, {"devices", d.devices}, {"cpuset", d.cpuset},
                         {"controllers", d.controllers}});
     const char* mode = mode_ == CgroupMode::V1 ? "v1" : mode_ == CgroupMode::Hybrid ? "hybrid" : "v2";
-    return {{"mode", mode}, {"dirs", dirs}};
+    Json j = {{"mode", mode}, {"dirs", dirs}};
+    if (systemd())
+        j["systemd_unit"] = scope_.unit;
+    return j;
 }
 
 void Cgroup::create()
@@ -306,7 +329,8 @@ std::vector<pid_t> Cgroup::pids() const
     std::string path = dirs_.front().path() + "/cgroup.procs";
     auto text = try_read_file(path);
     if (!text) {
-        if (errno == ENOENT)
+        // ENODEV: a systemd scope removed as its last task went.
+        if (errno == ENOENT || errno == ENODEV)
             return out;
         throw_errno("read " + path);
     }
@@ -317,19 +341,34 @@ std::vector<pid_t> Cgroup::pids() const
     return out;
 }
 
+namespace {
+
+// rmdir of a cgroup and the ones the container made below it (systemd in a
+// container makes its own), deepest first. A task that has just exited can
+// keep a directory busy for a moment.
+void remove_cgroup_tree(const std::string& dir)
+{
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (e.is_directory(ec) && !e.is_symlink(ec))
+            remove_cgroup_tree(e.path().string());
+    for (int attempt = 0;; attempt++) {
+        if (::rmdir(dir.c_str()) == 0 || errno == ENOENT)
+            return;
+        if (errno != EBUSY || attempt == 50)
+            throw_errno("remove cgroup " + dir);
+        std::this_thread::sleep_for(std::chrono::milliseconds(2 * (attempt + 1)));
+    }
+}
+
+} // namespace
+
 void Cgroup::destroy() const
 {
-    for (const auto& d : dirs_) {
-        std::string dir = d.path();
-        // A task that has just exited can keep the directory busy for a moment.
-        for (int attempt = 0;; attempt++) {
-            if (::rmdir(dir.c_str()) == 0 || errno == ENOENT)
-                break;
-            if (errno != EBUSY || attempt == 50)
-                throw_errno("remove cgroup " + dir);
-            std::this_thread::sleep_for(std::chrono::milliseconds(2 * (attempt + 1)));
-        }
-    }
+    if (systemd())
+        stop_unit(scope_.unit);
+    for (const auto& d : dirs_)
+        remove_cgroup_tree(d.path());
 }
 
 } // namespace ctr::rt

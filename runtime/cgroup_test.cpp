@@ -52,6 +52,13 @@ TEST_CASE("a cgroup plan survives the state file")
     CHECK(again.dirs().front().path() == cg.dirs().front().path());
     CHECK(again.mode() == cg.mode());
     CHECK_THROWS(Cgroup::plan("system.slice:ctr:abc", "abc"));
+    CHECK(Cgroup::plan("system.slice:ctr:abc", "abc", true).dirs().front().rel == "/system.slice/ctr-abc.scope");
+    CHECK(Cgroup::plan("", "abc", true).scope().unit == "ctr-abc.scope");
+    CHECK(Cgroup::plan("a-b.slice::x", "abc", true).dirs().front().rel == "/a.slice/a-b.slice/x.scope");
+    CHECK(Cgroup::plan("-.slice:p:x", "abc", true).dirs().front().rel == "/p-x.scope");
+    for (const char* bad : {"/ctr/abc", "a:b", "a.slice:p:", "nope:p:x", "a--b.slice:p:x", "s.slice:p:x/y",
+                            "s.slice:p:sub.slice", "s.slice:p:x:y"})
+        CHECK_THROWS(Cgroup::plan(bad, "abc", true));
     CHECK_THROWS(Cgroup::plan("/a/../../b", "abc"));
     CHECK(Cgroup::plan("rel/path/", "abc").dirs().front().rel == "/rel/path");
 }

@@ -115,7 +115,7 @@ start_two() {
   # Every mount option it claims is one config.json may use: a bundle with
   # all of them on a tmpfs is accepted (the flags cancel each other out).
   if is_ctr_run; then
-    jq -e '.linux.seccomp.enabled == false and .linux.cgroup.systemd == false' <<<"$output" >/dev/null
+    jq -e '.linux.seccomp.enabled == false and .linux.cgroup.systemd == true' <<<"$output" >/dev/null
     make_bundle "$B" true
     cfg "$B" '.mounts += [{"destination": "/opts", "type": "tmpfs", "source": "tmpfs",
       "options": [$o[] | select(test("^(r?bind|remount|ro|mand|r?unbindable|r?shared|r?slave)$") | not)]}]' \
@@ -150,4 +150,15 @@ start_two() {
   kill -0 "$child"
   rt kill --all "$ID" KILL
   wait_for_exit "$child"
+}
+
+@test "delete removes the cgroups a container made below its own" {
+  make_bundle "$B" sh -c 'for d in /sys/fs/cgroup/*/; do mkdir -p "$d/sub/deeper"; done; echo made >/tmp/made; sleep 600'
+  cfg "$B" '.root.readonly = false
+            | .mounts |= map(if .type == "cgroup" then .options = ["nosuid", "noexec", "nodev", "rw"] else . end)'
+  ct_start_running "$ID"
+  wait_for_file "$B/rootfs/tmp/made"
+  [ -n "$(find /sys/fs/cgroup -type d -path "*/sub/deeper" 2>/dev/null | grep -F "$ID")" ]
+  rt delete --force "$ID"
+  [ -z "$(find /sys/fs/cgroup -type d -path "*$ID*" 2>/dev/null)" ]
 }
