@@ -9,6 +9,7 @@
 
 #include "json_view.hpp"
 #include "spec.hpp"
+#include "systemd.hpp"
 
 namespace ctr::rt {
 
@@ -40,12 +41,15 @@ public:
         std::string path() const { return mountpoint + rel; }
     };
 
-    // cgroupsPath from the spec ("" means /ctr/ID); a path with ':' is a systemd slice.
-    static Cgroup plan(const std::string& cgroups_path, const std::string& id);
+    // cgroupsPath from the spec ("" means /ctr/ID); with systemd, a
+    // slice:prefix:name path whose scope systemd makes (see systemd.hpp).
+    static Cgroup plan(const std::string& cgroups_path, const std::string& id, bool systemd = false);
     static Cgroup from_json(const Json& j);
     Json to_json() const;
 
     const std::vector<Dir>& dirs() const { return dirs_; }
+    bool systemd() const { return !scope_.unit.empty(); }
+    const SystemdScope& scope() const { return scope_; }
     CgroupMode mode() const { return mode_; }
 
     // Makes the directories (and ancestors), initialising v1 cpuset ones.
@@ -70,6 +74,7 @@ private:
     const Dir* v1_freezer() const;
 
     CgroupMode mode_ = CgroupMode::V2;
+    SystemdScope scope_;  // with --systemd-cgroup
     std::vector<Dir> dirs_;
 };
 

@@ -11,6 +11,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <memory>
 
 #include "caps.hpp"
 #include "console.hpp"
@@ -23,6 +24,7 @@
 #include "proc.hpp"
 #include "scope.hpp"
 #include "spec.hpp"
+#include "systemd.hpp"
 #include "unix_socket.hpp"
 
 namespace ctr::rt {
@@ -127,10 +129,10 @@ void make_fifo(const std::string& path)
 
 void check_options(const Spec& spec, const CreateOptions& opts)
 {
-    if (opts.systemd_cgroup)
-        fail("--systemd-cgroup: systemd cgroups are not supported by ctr-run yet");
     if (opts.preserve_fds < 0)
         fail("--preserve-fds: must not be negative");
+    if (opts.systemd_cgroup)
+        require_systemd();
     if (spec.process.terminal && opts.console_socket.empty() && !opts.foreground)
         fail("process.terminal is true: --console-socket is required to receive the pty");
     if (!spec.process.terminal && !opts.console_socket.empty())
@@ -220,7 +222,7 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     Spec spec = load_spec(absolute_dir(opts.bundle));
     log::debug(fmt::format("create {}: bundle {}", opts.id, spec.bundle));
     check_options(spec, opts);
-    Cgroup cgroup = Cgroup::plan(spec.linux.cgroups_path, opts.id);
+    Cgroup cgroup = Cgroup::plan(spec.linux.cgroups_path, opts.id, opts.systemd_cgroup);
     NamespacePlan ns = plan_namespaces(spec);
     UniqueFd console;
     if (!opts.console_socket.empty())
@@ -230,10 +232,24 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     ScopeGuard remove_state([&] { store.remove(opts.id); });
     make_fifo(store.fifo(opts.id));
     UniqueFd state_dir = open_or_throw(store.dir(opts.id), O_PATH | O_DIRECTORY);
-    cgroup.create();
-    ScopeGuard remove_cgroup([&] { cgroup.destroy(); });
-    cgroup.apply_device_rules(spec.linux.device_rules, spec.linux.devices);
-    apply_resources(cgroup, spec.linux.resources);
+    bool cgroup_made = false;
+    ScopeGuard remove_cgroup([&] {
+        if (cgroup_made)
+            cgroup.destroy();
+    });
+    auto make_cgroup = [&] {
+        cgroup_made = true;
+        cgroup.create();
+        cgroup.apply_device_rules(spec.linux.device_rules, spec.linux.devices);
+        apply_resources(cgroup, spec.linux.resources);
+    };
+    // systemd makes a scope around a process that exists, and writes its
+    // defaults when it does: our limits go in after it.
+    std::unique_ptr<SystemdSession> systemd;
+    if (cgroup.systemd())
+        systemd = std::make_unique<SystemdSession>();
+    else
+        make_cgroup();
 
     auto [parent_sock, init_sock] = SyncSocket::pair();
     InitArgs args{&spec, &cgroup, std::move(init_sock), state_dir.get(), ns.join, ns.new_cgroup,
@@ -250,11 +266,18 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     });
     try {
         out.state = describe(opts, spec, cgroup, ns, pid);
+        if (cgroup.systemd()) {
+            cgroup_made = true;
+            systemd->start_scope(cgroup.scope(), pid, opts.id);
+            make_cgroup();
+        }
         cgroup.join(pid);
         parent_sock.send(Msg::CgroupJoined, out.state.oci(Status::Creating).dump());
     } catch (const Error&) {
         // Init may have failed already (its mounts run while we join the
-        // cgroup): its reason is queued on the socket and is the error to report.
+        // cgroup): its reason is queued on the socket and is the error to
+        // report. Else it waits for us: stop it so the socket reaches EOF.
+        pidfd_send_signal(out.pidfd.get(), SIGKILL);
         parent_sock.recv_error();
         throw;
     }

@@ -42,7 +42,7 @@ Json features()
         {"linux",
          {{"namespaces", supported_namespaces()},
           {"capabilities", capability_names()},
-          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", false}, {"systemdUser", false}, {"rdma", false}}},
+          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", false}}},
           {"seccomp", unsupported},
           {"apparmor", unsupported},
           {"selinux", unsupported},

@@ -78,6 +78,11 @@ std::string setup(InitArgs& a, std::string& state_json)
         throw_errno("setsid");
     ::umask(022);
     set_names(spec);
+    // A systemd scope's directories exist only once the parent has had
+    // systemd make it: the /sys/fs/cgroup binds must wait for that.
+    bool joined = a.cgroup->systemd();
+    if (joined)
+        state_json = enter_cgroup(a);
     prepare_rootfs(spec, *a.cgroup);
     // The parent's cgroup join overlaps with this setup: on v1 its first write
     // can wait out an RCU grace period. Hook processes forked here must start
@@ -85,7 +90,9 @@ std::string setup(InitArgs& a, std::string& state_json)
     bool early_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty() ||
                        !hooks.create_container.empty();
     if (early_hooks) {
-        state_json = enter_cgroup(a);
+        if (!joined)
+            state_json = enter_cgroup(a);
+        joined = true;
         if (!hooks.prestart.empty() || !hooks.create_runtime.empty()) {
             a.sync.send(Msg::CreateHooks);
             a.sync.expect(Msg::HooksDone);
@@ -104,7 +111,7 @@ std::string setup(InitArgs& a, std::string& state_json)
     set_rlimits(spec.process);
     set_oom_score_adj(spec.process);
     join_session_keyring(a.id, a.no_new_keyring);
-    if (!early_hooks)
+    if (!joined)
         state_json = enter_cgroup(a);
     switch_user(spec.process);
     return prepare_exec(spec.process, a.preserve_fds);

@@ -35,7 +35,7 @@ int main(int argc, char** argv)
     app.add_option("--log-format", g.log_format, "log format: text or json")
         ->check(CLI::IsMember({"text", "json"}));
     app.add_flag("--debug", g.debug, "log debug messages");
-    app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use systemd for cgroups (not supported yet)");
+    app.add_flag("--systemd-cgroup", g.systemd_cgroup, "have systemd make each container's cgroup (a transient scope)");
 
     std::function<int()> action;
 

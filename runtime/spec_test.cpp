@@ -59,8 +59,8 @@ TEST_CASE("fields not implemented yet are refused by name")
     j["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"}};
     CHECK_THROWS_WITH(parse(j), "linux.seccomp: not supported by ctr-run yet");
     j = minimal();
-    j["linux"]["resources"]["blockIO"] = {{"weight", 100}};
-    CHECK_THROWS_WITH(parse(j), "linux.resources.blockIO: not supported by ctr-run yet");
+    j["linux"]["resources"]["blockIO"] = {{"weight", 5}};
+    CHECK_THROWS_WITH(parse(j), "linux.resources.blockIO.weight: expected 10 to 1000, got 5");
     j = minimal();
     j["linux"]["namespaces"].push_back({{"type", "user"}});
     CHECK_THROWS_WITH(parse(j), doctest::Contains("user namespaces are not supported"));

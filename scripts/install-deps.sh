@@ -12,7 +12,7 @@ packages=(
   # tests, demo and cross-checks
   bats jq busybox-static runc crun util-linux procps iproute2 python3
   docker-registry skopeo umoci oci-image-tool apache2-utils openssl curl ca-certificates zstd
-  podman containerd
+  podman containerd systemd dbus
   # benchmarks
   hyperfine time
 )
