@@ -7,7 +7,13 @@ load helpers
 
 setup_file() { common_setup_file; }
 setup() { common_setup; }
-teardown() { common_teardown; }
+teardown() {
+  common_teardown
+  local d
+  for d in ${HUGETLB_OFF:-}; do
+    echo -hugetlb >"$d/cgroup.subtree_control" 2>/dev/null || true
+  done
+}
 
 # v1_dir CONTROLLER: the host's v1 hierarchy of CONTROLLER ("cpu,cpuacct"
 # or "memory"), empty when the controller is on the unified hierarchy. The
@@ -142,6 +148,14 @@ refused() {
   fi
   local f
   f=$(cg_path hugetlb hugetlb.2MB.limit_in_bytes hugetlb.2MB.max)
+  # The runtime enables hugetlb down to the container's cgroup and leaves
+  # it (as runc and crun do on v2); give the host back what it had, as
+  # another test's crun needs hugetlb off the unified hierarchy.
+  local uroot=/sys/fs/cgroup/unified
+  [ -e /sys/fs/cgroup/cgroup.controllers ] && uroot=/sys/fs/cgroup
+  if ! grep -qw hugetlb "$uroot/cgroup.subtree_control"; then
+    HUGETLB_OFF="$uroot/ctr $uroot"
+  fi
   run_limited '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]' cat "$f"
   [ "$status" -eq 0 ]
   [ "$output" = 4194304 ]

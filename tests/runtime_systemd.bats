@@ -16,6 +16,10 @@ setup_file() {
   [ -x /lib/systemd/systemd ] || skip "systemd is not installed"
   [ -x /usr/bin/dbus-daemon ] || skip "dbus is not installed"
   export SD=$BATS_FILE_TMPDIR/sd SD_STATE=$BATS_FILE_TMPDIR/sd-state
+  # Controllers on the unified hierarchy (hierarchy 0) now: systemd mounts
+  # the ones no v2 cgroup uses as v1 hierarchies, which outlive it.
+  export SD_V2_CONTROLLERS
+  SD_V2_CONTROLLERS=$(awk '$2 == 0 { print $1 }' /proc/cgroups | tr '\n' ' ')
   mkdir -p "$SD"/{up,work,rootfs}
   mount -t overlay -o "lowerdir=/,upperdir=$SD/up,workdir=$SD/work" overlay "$SD/rootfs" ||
     skip "cannot mount an overlay of / for the systemd container"
@@ -37,6 +41,22 @@ setup_file() {
 teardown_file() {
   "$RUNTIME" --root "$SD_STATE" delete --force "$SD_ID" 2>/dev/null || true
   umount "$SD/rootfs" 2>/dev/null || true
+  give_back_v2_controllers
+}
+
+# A controller systemd moved to a v1 hierarchy of its own goes back to v2
+# once that hierarchy has no cgroups and no mounts: mount it here, remove
+# what the tests left in it, unmount.
+give_back_v2_controllers() {
+  local c mnt=$BATS_FILE_TMPDIR/v1
+  for c in ${SD_V2_CONTROLLERS:-}; do
+    [ "$(awk -v c="$c" '$1 == c { print $2 }' /proc/cgroups)" != 0 ] || continue
+    grep -qE " - cgroup [^ ]+ ([^ ]*,)?$c(,|$)" /proc/self/mountinfo && continue
+    mkdir -p "$mnt"
+    mount -t cgroup -o "$c" none "$mnt" || continue
+    find "$mnt" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+    umount "$mnt"
+  done
 }
 
 setup() { common_setup; }
