@@ -3,6 +3,12 @@
 # needs, with ctr-run, crun and runc. Each runtime does the same work: the
 # same bundle and the same config.json (from `runc spec`, terminal off, args
 # ["/bin/true"]), its own --root state directory, and a cgroup of its own.
+# Then two more measurements with the same runtimes:
+#   exec        `exec ID /bin/true` in a running container (`sleep 1000`, the
+#               same rootfs), one container per runtime in turn;
+#   sequential  a loop of SEQ `run`s of /bin/true, one after the other, timed
+#               whole (one hyperfine command per runtime, through sh).
+# A ctr-run without an `exec` subcommand is reported as such, not measured.
 #
 # Target: ctr-run median wall time <= 0.6 x crun, and peak RSS <= crun.
 #
@@ -11,10 +17,16 @@
 #                   if it does not exist, only crun and runc are measured.
 #   RUNS=N          timed runs per runtime (default 100), after 5 warm-up runs
 #   RSS_RUNS=N      runs under /usr/bin/time -f %M per runtime (default 5)
+#   EXEC_RUNS=N     timed execs per runtime (default: RUNS), after 5 warm-up execs
+#   SEQ=N           containers in each sequential loop (default 100, or RUNS if
+#                   that is smaller)
+#   SEQ_RUNS=N      timed sequential loops per runtime (default 3), after one
+#                   warm-up loop
 #
-# Times come from hyperfine (-N, no shell) when it is installed, otherwise from
-# a loop timed with date +%s%N. Peak RSS is GNU time's %M: the largest maximum
-# resident set, in KiB, of the runtime process and the children it reaped.
+# Times come from hyperfine (-N, no shell; the sequential loops through sh)
+# when it is installed, otherwise from a loop timed with date +%s%N. Peak RSS
+# is GNU time's %M: the largest maximum resident set, in KiB, of the runtime
+# process and the children it reaped.
 #
 # crun 1.8 refuses a hybrid host whose cgroup2 hierarchy has controllers
 # ("cgroups in hybrid mode not supported, drop all controllers from cgroupv2").
@@ -35,10 +47,14 @@ ctr_run=${1:-$here/../_build/runtime/ctr-run}
 RUNS=${RUNS:-100}
 RSS_RUNS=${RSS_RUNS:-5}
 WARMUP=5
-
-
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
-[[ $RSS_RUNS =~ ^[1-9][0-9]*$ ]] || die "RSS_RUNS must be a positive integer, not '$RSS_RUNS'"
+EXEC_RUNS=${EXEC_RUNS:-$RUNS}
+SEQ=${SEQ:-$((RUNS < 100 ? RUNS : 100))}
+SEQ_RUNS=${SEQ_RUNS:-3}
+
+for v in RSS_RUNS EXEC_RUNS SEQ SEQ_RUNS; do
+	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer, not '${!v}'"
+done
 ((EUID == 0)) || die "must run as root (the runtimes create namespaces and cgroups)"
 
 busybox=/bin/busybox
@@ -46,12 +62,18 @@ busybox=/bin/busybox
 
 work=$(mktemp -d /tmp/ctr-bench.XXXXXX)
 bundle=$work/bundle
+sleeper=$work/sleeper # the running container for exec: same rootfs, sleep 1000
 id=ctr-bench-$$
+exec_id=$id-exec
 
 declare -A bin      # runtime name -> binary
 declare -A median   # runtime name -> median wall time in ms
 declare -A rss      # runtime name -> peak RSS in KiB
 declare -A note     # runtime name -> why it was not measured
+declare -A exec_ms  # runtime name -> median exec wall time in ms
+declare -A exec_note
+declare -A seq_ms   # runtime name -> median wall time of a sequential loop in ms
+declare -A seq_note
 names=()
 
 cleanup() {
@@ -60,9 +82,10 @@ cleanup() {
 	for name in "${names[@]}"; do
 		[[ -n ${bin[$name]:-} ]] || continue
 		"${bin[$name]}" --root "$work/state/$name" delete --force "$id" >/dev/null 2>&1
+		"${bin[$name]}" --root "$work/state/$name" delete --force "$exec_id" >/dev/null 2>&1
 	done
 	# Remove cgroups a failed run may have left, then the hierarchies we made.
-	find /sys/fs/cgroup -depth -mindepth 2 -maxdepth 6 -type d -name "$id" \
+	find /sys/fs/cgroup -depth -mindepth 2 -maxdepth 6 -type d \( -name "$id" -o -name "$exec_id" \) \
 		-exec rmdir {} + 2>/dev/null
 	give_back_controllers
 	rm -rf "$work"
@@ -97,6 +120,18 @@ make_bundle() {
 		! grep -q '"/bin/true"' "$bundle/config.json"; then
 		die "could not edit $bundle/config.json"
 	fi
+	# The exec bundle: the same config and rootfs, running sleep 1000.
+	mkdir -p "$sleeper"
+	if command -v jq >/dev/null; then
+		jq --arg root "$bundle/rootfs" --arg cg "/$exec_id" \
+			'.root.path = $root | .process.args = ["/bin/sleep", "1000"] | .linux.cgroupsPath = $cg' \
+			"$bundle/config.json" >"$sleeper/config.json"
+	else
+		sed -e "s|\"path\": \"rootfs\"|\"path\": \"$bundle/rootfs\"|" \
+			-e 's|"/bin/true"|"/bin/sleep", "1000"|' \
+			"$bundle/config.json" >"$sleeper/config.json"
+	fi
+	grep -q '"/bin/sleep"' "$sleeper/config.json" || die "could not write $sleeper/config.json"
 }
 
 # --- runtimes ----------------------------------------------------------------
@@ -151,6 +186,23 @@ done
 # Order matters: the cgroup layout is settled (crun) before anyone is timed.
 if [[ -n ${bin[crun]:-} ]]; then
 	probe_crun crun crun
+	# A controller enabled in cgroup2's subtree_control (ctr-run enables
+	# hugetlb there for a container with hugepageLimits, and leaves it) cannot
+	# be moved to v1: the mount fails with "already mounted" (EBUSY).
+	# Nor can one that cgroup2 still has dying cgroups of (nr_dying_subsys_*).
+	if [[ -n ${note[crun]:-} ]]; then
+		if enabled=$(cat /sys/fs/cgroup/unified/cgroup.subtree_control 2>/dev/null) && [[ -n $enabled ]]; then
+			msg "crun: cgroup2 has $enabled enabled in" \
+				"/sys/fs/cgroup/unified/cgroup.subtree_control, which keeps it off v1; to let crun" \
+				"run, write -CONTROLLER to the cgroup.subtree_control files that have it, deepest first"
+		fi
+		if dying=$(awk '/^nr_dying_subsys_/ && $2 > 0 { sub("nr_dying_subsys_", "", $1); d = d sep $1 ": " $2; sep = ", " }
+			END { print d }' /sys/fs/cgroup/unified/cgroup.stat 2>/dev/null) && [[ -n $dying ]]; then
+			msg "crun: cgroup2 still has dying cgroups of $dying" \
+				"(/sys/fs/cgroup/unified/cgroup.stat), which keep those controllers off v1 until they" \
+				"are freed (a process or a cgroup namespace may hold them)"
+		fi
+	fi
 fi
 for name in ctr-run runc; do
 	if [[ -n ${bin[$name]:-} ]] && ! probe "$name"; then
@@ -167,17 +219,42 @@ median_ms() { # durations in ns on stdin -> their median in ms
 		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f\n", m / 1e6 }'
 }
 
-time_hyperfine() {
-	local name=$1 json=$work/$1.json
-	local -a cmd
-	mapfile -t cmd < <(run_cmd "$name")
-	hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" \
-		--command-name "$name" "$(printf '%q ' "${cmd[@]}")" >&2 || return 1
+# hyperfine_ms LABEL WARMUP RUNS COMMAND [HYPERFINE-OPTIONS...]: hyperfine's
+# median of COMMAND in ms on stdout; its report on stderr.
+hyperfine_ms() {
+	local label=$1 warmup=$2 runs=$3 command=$4 json
+	shift 4
+	json=$work/$(tr -c 'a-zA-Z0-9.-' _ <<<"$label").json
+	hyperfine "$@" --warmup "$warmup" --runs "$runs" --export-json "$json" \
+		--command-name "$label" "$command" >&2 || return 1
 	if command -v jq >/dev/null; then
 		jq '.results[0].median * 1000' "$json"
 	else
 		awk -F'[:,]' '/"median"/ { print $2 * 1000; exit }' "$json"
 	fi
+}
+
+# loop_ms WARMUP RUNS COMMAND...: without hyperfine, the median in ms of RUNS
+# runs of COMMAND timed with date +%s%N, after WARMUP untimed ones.
+loop_ms() {
+	local warmup=$1 runs=$2 i t0 t1
+	shift 2
+	for ((i = 0; i < warmup; i++)); do
+		"$@" </dev/null >/dev/null 2>&1 || return 1
+	done
+	for ((i = 0; i < runs; i++)); do
+		t0=$(date +%s%N)
+		"$@" </dev/null >/dev/null 2>&1 || return 1
+		t1=$(date +%s%N)
+		echo $((t1 - t0))
+	done | median_ms
+}
+
+time_hyperfine() {
+	local name=$1
+	local -a cmd
+	mapfile -t cmd < <(run_cmd "$name")
+	hyperfine_ms "$name" "$WARMUP" "$RUNS" "$(printf '%q ' "${cmd[@]}")" -N
 }
 
 time_loop() {
@@ -229,6 +306,106 @@ else
 	msg "/usr/bin/time not found (apt-get install time): no RSS figures"
 fi
 
+# --- exec --------------------------------------------------------------------
+
+# has_exec BINARY: whether the runtime has an exec subcommand. Not just
+# `exec --help` succeeding: a ctr-run without exec printed its top-level help
+# for it and exited 0. Its subcommand list names exec when it has one.
+has_exec() {
+	"$1" exec --help >/dev/null 2>&1 &&
+		"$1" --help 2>&1 | grep -qE '^[[:space:]]+exec([[:space:]]|$)'
+}
+
+# exec_cmd NAME ARGS...: the command line of `exec` in runtime NAME's sleeper.
+exec_cmd() {
+	local name=$1
+	shift
+	printf '%s\n' "${bin[$name]}" --root "$work/state/$name" exec "$exec_id" "$@"
+}
+
+# time_exec NAME: start NAME's sleeper, time `exec ID /bin/true` in it and
+# delete it again; sets exec_ms[NAME], or exec_note[NAME] if any step failed.
+time_exec() {
+	local name=$1 out m="" left
+	local -a rt cmd
+	rt=("${bin[$name]}" --root "$work/state/$name")
+	# The container keeps create's stdio: files, not a pipe we would wait on.
+	if ! "${rt[@]}" create --bundle "$sleeper" "$exec_id" </dev/null >"$work/exec.out" 2>"$work/exec.err"; then
+		exec_note[$name]="create of the sleep container failed: $(tail -n 1 "$work/exec.err")"
+		"${rt[@]}" delete --force "$exec_id" >/dev/null 2>&1 || true
+		return
+	fi
+	if ! out=$("${rt[@]}" start "$exec_id" 2>&1); then
+		exec_note[$name]="start of the sleep container failed: $(printf '%s' "$out" | tail -n 1)"
+		"${rt[@]}" delete --force "$exec_id" >/dev/null 2>&1 || true
+		return
+	fi
+	mapfile -t cmd < <(exec_cmd "$name" /bin/true)
+	if ! out=$("${cmd[@]}" </dev/null 2>&1); then
+		exec_note[$name]="exec failed: $(printf '%s' "$out" | tail -n 1)"
+	elif [[ $timer == time_hyperfine ]]; then
+		m=$(hyperfine_ms "$name exec" "$WARMUP" "$EXEC_RUNS" "$(printf '%q ' "${cmd[@]}")" -N) || m=
+	else
+		m=$(loop_ms "$WARMUP" "$EXEC_RUNS" "${cmd[@]}") || m=
+	fi
+	if [[ -z $m && -z ${exec_note[$name]:-} ]]; then
+		exec_note[$name]="timing failed"
+	fi
+	if ! out=$("${rt[@]}" delete --force "$exec_id" 2>&1); then
+		exec_note[$name]="delete --force of the sleep container failed: $(printf '%s' "$out" | tail -n 1)"
+	elif left=$(left_behind "$work/state/$name" "$exec_id"); then
+		exec_note[$name]="the sleep container $left"
+	elif [[ -n $m ]]; then
+		exec_ms[$name]=$m
+	fi
+}
+
+msg "exec: $EXEC_RUNS timed execs of /bin/true per runtime, in a running sleep 1000"
+for name in "${names[@]}"; do
+	if ! measured "$name"; then
+		exec_note[$name]="not measured"
+	elif [[ $name == ctr-run ]] && ! has_exec "${bin[$name]}"; then
+		exec_note[$name]="skipped: ctr-run has no exec"
+	else
+		time_exec "$name"
+	fi
+	[[ ${exec_note[$name]:-not measured} == "not measured" ]] || msg "exec: $name: ${exec_note[$name]}"
+done
+
+# --- sequential runs -----------------------------------------------------------
+
+# seq_cmd NAME: a sh command line running the bench container SEQ times, one
+# after the other, stopping at the first failure.
+# shellcheck disable=SC2016 # $i is for sh
+seq_cmd() {
+	local -a cmd
+	mapfile -t cmd < <(run_cmd "$1")
+	printf 'i=0; while [ $i -lt %d ]; do %s </dev/null >/dev/null 2>&1 || exit 1; i=$((i + 1)); done' \
+		"$SEQ" "$(printf '%q ' "${cmd[@]}")"
+}
+
+msg "sequential: $SEQ_RUNS timed loops of $SEQ runs of /bin/true per runtime, after one warm-up loop"
+for name in "${names[@]}"; do
+	if ! measured "$name"; then
+		seq_note[$name]="not measured"
+		continue
+	fi
+	if [[ $timer == time_hyperfine ]]; then
+		m=$(hyperfine_ms "$name x $SEQ" 1 "$SEQ_RUNS" "$(seq_cmd "$name")" --shell sh) || m=
+	else
+		m=$(loop_ms 1 "$SEQ_RUNS" sh -c "$(seq_cmd "$name")") || m=
+	fi
+	if [[ -n $m ]]; then
+		seq_ms[$name]=$m
+	else
+		seq_note[$name]="timing failed (a run in the loop failed?)"
+	fi
+	if left=$(left_behind "$work/state/$name" "$id"); then
+		seq_note[$name]="$left"
+		unset "seq_ms[$name]"
+	fi
+done
+
 # --- summary -----------------------------------------------------------------
 
 
@@ -253,4 +430,29 @@ printf 'peak RSS   ctr-run/crun: %s (target <= 1.00)   ctr-run/runc: %s   crun/r
 	"$(ratio "${rss[ctr-run]:-}" "${rss[crun]:-}")" \
 	"$(ratio "${rss[ctr-run]:-}" "${rss[runc]:-}")" \
 	"$(ratio "${rss[crun]:-}" "${rss[runc]:-}")"
+
+echo
+echo "exec of /bin/true in a running container (sleep 1000), median of $EXEC_RUNS execs;"
+echo "$SEQ runs of /bin/true one after another, median of $SEQ_RUNS loops"
+printf '%-8s %14s %14s %16s  %s\n' runtime "exec ms" "${SEQ} runs s" "ms per run" note
+for name in "${names[@]}"; do
+	ems=- sec=- per=- why=
+	[[ -n ${exec_ms[$name]:-} ]] && ems=$(printf '%.2f' "${exec_ms[$name]}")
+	if [[ -n ${seq_ms[$name]:-} ]]; then
+		sec=$(awk -v m="${seq_ms[$name]}" 'BEGIN { printf "%.3f", m / 1000 }')
+		per=$(awk -v m="${seq_ms[$name]}" -v n="$SEQ" 'BEGIN { printf "%.2f", m / n }')
+	fi
+	[[ -n ${exec_note[$name]:-} ]] && why="exec: ${exec_note[$name]}"
+	[[ -n ${seq_note[$name]:-} ]] && why="${why:+$why; }sequential: ${seq_note[$name]}"
+	printf '%-8s %14s %14s %16s  %s\n' "$name" "$ems" "$sec" "$per" "$why"
+done
+echo
+printf 'exec       ctr-run/crun: %s   ctr-run/runc: %s   crun/runc: %s\n' \
+	"$(ratio "${exec_ms[ctr-run]:-}" "${exec_ms[crun]:-}")" \
+	"$(ratio "${exec_ms[ctr-run]:-}" "${exec_ms[runc]:-}")" \
+	"$(ratio "${exec_ms[crun]:-}" "${exec_ms[runc]:-}")"
+printf '%-10s ctr-run/crun: %s   ctr-run/runc: %s   crun/runc: %s\n' "$SEQ runs" \
+	"$(ratio "${seq_ms[ctr-run]:-}" "${seq_ms[crun]:-}")" \
+	"$(ratio "${seq_ms[ctr-run]:-}" "${seq_ms[runc]:-}")" \
+	"$(ratio "${seq_ms[crun]:-}" "${seq_ms[runc]:-}")"
 moved_controllers_line
