@@ -44,18 +44,26 @@ teardown_file() {
   give_back_v2_controllers
 }
 
-# A controller systemd moved to a v1 hierarchy of its own goes back to v2
-# once that hierarchy has no cgroups and no mounts: mount it here, remove
-# what the tests left in it, unmount.
+# Controllers systemd moved to v1 hierarchies of their own (hugetlb,
+# perf_event, net_cls,net_prio here) go back to v2 once such a hierarchy
+# has no cgroups and no mounts: mount each (with all its controllers),
+# remove what is in it, unmount; the kernel drops the hierarchy at an
+# unmount that finds it empty, so mount and unmount again until it has.
 give_back_v2_controllers() {
-  local c mnt=$BATS_FILE_TMPDIR/v1
+  local c id set tries mnt=$BATS_FILE_TMPDIR/v1
+  mkdir -p "$mnt"
   for c in ${SD_V2_CONTROLLERS:-}; do
-    [ "$(awk -v c="$c" '$1 == c { print $2 }' /proc/cgroups)" != 0 ] || continue
+    id=$(awk -v c="$c" '$1 == c { print $2 }' /proc/cgroups)
+    [ "$id" != 0 ] || continue
     grep -qE " - cgroup [^ ]+ ([^ ]*,)?$c(,|$)" /proc/self/mountinfo && continue
-    mkdir -p "$mnt"
-    mount -t cgroup -o "$c" none "$mnt" || continue
-    find "$mnt" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
-    umount "$mnt"
+    set=$(awk -v id="$id" '$2 == id { print $1 }' /proc/cgroups | paste -sd,)
+    for tries in 1 2 3 4 5; do
+      mount -t cgroup -o "$set" none "$mnt" || break
+      find "$mnt" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+      umount "$mnt"
+      [ "$(awk -v c="$c" '$1 == c { print $2 }' /proc/cgroups)" = 0 ] && break
+      sleep 0.2  # rmdir'd cgroups go offline asynchronously
+    done
   done
 }
 
