@@ -227,30 +227,12 @@ task_status() { ctrc task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }
 
 # wait_for_task_status ID STATUS [SECONDS]: poll `ctr task ls` (default 10s).
 wait_for_task_status() {
-  local id=$1 want=$2 deadline=$((SECONDS + ${3:-10})) got
-  while :; do
-    got=$(task_status "$id")
-    [ "$got" = "$want" ] && return 0
-    if [ $SECONDS -ge $deadline ]; then
-      echo "wait_for_task_status: $id is '$got', wanted '$want'" >&2
-      ctrc task ls >&2
-      return 1
-    fi
-    sleep 0.05
-  done
+  wait_for_output "$2" "${3:-10}" task_status "$1" || { ctrc task ls >&2; return 1; }
 }
 
 # wait_for_no_task ID [SECONDS]: poll until `ctr task ls` no longer lists ID.
 wait_for_no_task() {
-  local id=$1 deadline=$((SECONDS + ${2:-10}))
-  while [ -n "$(task_status "$id")" ]; do
-    if [ $SECONDS -ge $deadline ]; then
-      echo "wait_for_no_task: $id is still listed" >&2
-      ctrc task ls >&2
-      return 1
-    fi
-    sleep 0.05
-  done
+  wait_for_output "" "${2:-10}" task_status "$1" || { ctrc task ls >&2; return 1; }
 }
 
 # runtime_calls ID: the wrapper's log lines for calls naming ID, with their

@@ -127,18 +127,36 @@ ct_start_running() {
 ct_status() { rt state "$1" 2>/dev/null | jq -r .status; }
 ct_pid() { rt state "$1" | jq -r .pid; }
 
-# wait_for_status ID STATUS [SECONDS]: poll `state` until STATUS (default 5s).
-wait_for_status() {
-  local id=$1 want=$2 deadline=$((SECONDS + ${3:-5})) got
+# wait_for_output WANT SECONDS CMD...: poll CMD until it prints WANT.
+wait_for_output() {
+  local want=$1 deadline=$((SECONDS + $2)) got
+  shift 2
   while :; do
-    got=$(ct_status "$id")
+    got=$("$@" 2>/dev/null)
     [ "$got" = "$want" ] && return 0
     if [ $SECONDS -ge $deadline ]; then
-      echo "wait_for_status: $id is '$got', wanted '$want'" >&2
+      echo "waited for '$*' to print '$want'; it prints '$got'" >&2
       return 1
     fi
     sleep 0.05
   done
+}
+
+# wait_for_status ID STATUS [SECONDS]: poll `state` until STATUS (default 5s).
+wait_for_status() { wait_for_output "$2" "${3:-5}" ct_status "$1"; }
+
+# kernel_freezer_state PID: what the kernel says of the freezer cgroup of PID
+# (v1 freezer.state, or v2 cgroup.events on a host without the v1 freezer):
+# FROZEN or THAWED (or FREEZING, v1).
+kernel_freezer_state() {
+  local rel
+  rel=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ { print $3 }' "/proc/$1/cgroup")
+  if [ -n "$rel" ] && [ -d /sys/fs/cgroup/freezer ]; then
+    cat "/sys/fs/cgroup/freezer$rel/freezer.state"
+  else
+    rel=$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")
+    grep -q '^frozen 1' "/sys/fs/cgroup$rel/cgroup.events" && echo FROZEN || echo THAWED
+  fi
 }
 
 # wait_for_file FILE [SECONDS]: poll until FILE exists and is not empty.

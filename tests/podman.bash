@@ -283,18 +283,7 @@ pm_status() { pm inspect --format '{{.State.Status}}' "$1"; }
 pm_pid() { pm inspect --format '{{.State.Pid}}' "$1"; }
 
 # pm_wait_status NAME STATUS [SECONDS]: poll podman until NAME is in STATUS.
-pm_wait_status() {
-  local name=$1 want=$2 deadline=$((SECONDS + ${3:-10})) got
-  while :; do
-    got=$(pm_status "$name" 2>/dev/null)
-    [ "$got" = "$want" ] && return 0
-    if [ $SECONDS -ge $deadline ]; then
-      echo "pm_wait_status: $name is '$got', wanted '$want'" >&2
-      return 1
-    fi
-    sleep 0.05
-  done
-}
+pm_wait_status() { wait_for_output "$2" "${3:-10}" pm_status "$1"; }
 
 # pm_on_tty CMD...: podman ARGS run by script(1) on a new terminal; its
 # output (CRs removed) in $output, its status in $status (bats run).
@@ -311,16 +300,3 @@ pm_cgroup_left() {
   find /sys/fs/cgroup -maxdepth 4 -type d -name "*$1*" 2>/dev/null
 }
 
-# kernel_freezer_state PID: what the kernel says of the freezer cgroup of PID
-# (v1 freezer.state, or v2 cgroup.events on a host without the v1 freezer):
-# FROZEN or THAWED (or FREEZING, v1).
-kernel_freezer_state() {
-  local rel
-  rel=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ { print $3 }' "/proc/$1/cgroup")
-  if [ -n "$rel" ] && [ -d /sys/fs/cgroup/freezer ]; then
-    cat "/sys/fs/cgroup/freezer$rel/freezer.state"
-  else
-    rel=$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")
-    grep -q '^frozen 1' "/sys/fs/cgroup$rel/cgroup.events" && echo FROZEN || echo THAWED
-  fi
-}

@@ -8,18 +8,6 @@ setup_file() { common_setup_file; }
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-# frozen_by_kernel PID: what the kernel says of the freezer cgroup of PID.
-frozen_by_kernel() {
-  local rel
-  rel=$(awk -F: '$2 ~ /(^|,)freezer(,|$)/ { print $3 }' "/proc/$1/cgroup")
-  if [ -n "$rel" ] && [ -d /sys/fs/cgroup/freezer ]; then
-    cat "/sys/fs/cgroup/freezer$rel/freezer.state"
-  else
-    rel=$(awk -F: '$1 == 0 { print $3 }' "/proc/$1/cgroup")
-    grep -q '^frozen 1' "/sys/fs/cgroup$rel/cgroup.events" && echo FROZEN || echo THAWED
-  fi
-}
-
 # A container whose init has a child: sh waiting on a background sleep.
 start_two() {
   make_bundle "$B" sh -c 'sleep 600 & echo started >/tmp/ready; wait'
@@ -34,12 +22,12 @@ start_two() {
   pid=$(ct_pid "$ID")
   rt pause "$ID"
   [ "$(ct_status "$ID")" = paused ]
-  [ "$(frozen_by_kernel "$pid")" = FROZEN ]
+  [ "$(kernel_freezer_state "$pid")" = FROZEN ]
   run rt list
   [[ $output == *"$ID"*paused* ]]
   rt resume "$ID"
   [ "$(ct_status "$ID")" = running ]
-  [ "$(frozen_by_kernel "$pid")" = THAWED ]
+  [ "$(kernel_freezer_state "$pid")" = THAWED ]
   # Thawed, it acts on a signal again.
   rt kill "$ID" KILL
   wait_for_status "$ID" stopped
