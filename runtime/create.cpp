@@ -22,6 +22,7 @@
 #include "init.hpp"
 #include "log.hpp"
 #include "proc.hpp"
+#include "process.hpp"
 #include "scope.hpp"
 #include "spec.hpp"
 #include "systemd.hpp"
@@ -98,24 +99,21 @@ NamespacePlan plan_namespaces(const Spec& spec)
     return plan;
 }
 
-// fork() with the child placed in the container's pid namespace: the parent
-// enters it for the fork only, so its own later children (hooks) stay outside.
+// fork() with the child placed in the container's pid namespace.
 pid_t fork_into_pid_namespace(NamespacePlan& plan)
 {
-    UniqueFd own;
-    if (plan.new_pid || plan.join_pid) {
-        own = open_or_throw("/proc/self/ns/pid", O_RDONLY);
-        if (plan.new_pid && ::unshare(CLONE_NEWPID) < 0)
-            throw_errno("linux.namespaces: new pid namespace");
-        if (plan.join_pid && ::setns(plan.join_pid.get(), CLONE_NEWPID) < 0)
-            throw_errno("linux.namespaces: join pid namespace");
-    }
-    pid_t pid = ::fork();
-    if (pid != 0 && own && ::setns(own.get(), CLONE_NEWPID) < 0)
-        throw_errno("return to own pid namespace");
-    if (pid < 0)
-        throw_errno("fork container init");
-    return pid;
+    std::function<void()> enter;
+    if (plan.new_pid)
+        enter = [] {
+            if (::unshare(CLONE_NEWPID) < 0)
+                throw_errno("linux.namespaces: new pid namespace");
+        };
+    else if (plan.join_pid)
+        enter = [&] {
+            if (::setns(plan.join_pid.get(), CLONE_NEWPID) < 0)
+                throw_errno("linux.namespaces: join pid namespace");
+        };
+    return fork_in_pid_namespace(enter, "fork container init");
 }
 
 void make_fifo(const std::string& path)

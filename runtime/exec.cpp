@@ -197,23 +197,6 @@ std::string enter_container(const Child& c, const SyncSocket& sync)
     _exit(127);
 }
 
-// fork() with the child in init's pid namespace; the parent stays in its own.
-pid_t fork_in_pid_namespace(int pidfd, pid_t init)
-{
-    UniqueFd own;
-    if (!same_namespace(init, "pid")) {
-        own = open_or_throw("/proc/self/ns/pid", O_RDONLY);
-        if (::setns(pidfd, CLONE_NEWPID) < 0)
-            throw_errno("join the container's pid namespace");
-    }
-    pid_t pid = ::fork();
-    if (pid != 0 && own && ::setns(own.get(), CLONE_NEWPID) < 0)
-        throw_errno("return to own pid namespace");
-    if (pid < 0)
-        throw_errno("fork");
-    return pid;
-}
-
 // Until the child's socket closes on execve: put it in the cgroup, pass on its pty.
 UniqueFd serve_child(const SyncSocket& sync, const ContainerState& st, pid_t pid, int console)
 {
@@ -285,7 +268,13 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     Child child{&process, init.get(), root.get(), namespaces_to_join(st.pid), o.id, o.preserve_fds};
 
     auto [parent_sock, child_sock] = SyncSocket::pair();
-    pid_t pid = fork_in_pid_namespace(init.get(), st.pid);
+    std::function<void()> enter;
+    if (!same_namespace(st.pid, "pid"))
+        enter = [&] {
+            if (::setns(init.get(), CLONE_NEWPID) < 0)
+                throw_errno("join the container's pid namespace");
+        };
+    pid_t pid = fork_in_pid_namespace(enter, "fork");
     if (pid == 0) {
         parent_sock.close();
         run_child(child, child_sock);

@@ -1,6 +1,7 @@
 #include "process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -126,6 +127,21 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
             return candidate;
     }
     fail("process.args[0]: executable \"{}\" not found in $PATH ({})", name, path);
+}
+
+pid_t fork_in_pid_namespace(const std::function<void()>& enter, const std::string& what)
+{
+    UniqueFd own;
+    if (enter) {
+        own = open_or_throw("/proc/self/ns/pid", O_RDONLY);
+        enter();
+    }
+    pid_t pid = ::fork();
+    if (pid != 0 && own && ::setns(own.get(), CLONE_NEWPID) < 0)
+        throw_errno("return to own pid namespace");
+    if (pid < 0)
+        throw_errno(what);
+    return pid;
 }
 
 std::string prepare_exec(const Process& p, int preserve_fds)

@@ -2,6 +2,9 @@
 // (the container's first process) and exec (one more in a running container).
 #pragma once
 
+#include <sys/types.h>
+
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,12 @@ void set_rlimits(const Process& p);
 void set_oom_score_adj(const Process& p);
 // Joins (creating if needed) the session keyring "_ses.ID", unless turned off.
 void join_session_keyring(const std::string& id, bool no_new_keyring);
+// fork() with the child in another pid namespace: enter (if set) moves
+// this process's children there (unshare or setns CLONE_NEWPID); the parent
+// goes back to its own right after the fork, so its later children (hooks)
+// stay outside. what names the fork in errors.
+pid_t fork_in_pid_namespace(const std::function<void()>& enter, const std::string& what);
+
 // Bounding set, uid/gids, then the other capability sets and the umask.
 void switch_user(const Process& p);
 // Only stdio and the preserved fds (3 .. 3+N-1) may reach the process.
