@@ -19,6 +19,7 @@
 #include "proc.hpp"
 #include "process.hpp"
 #include "scope.hpp"
+#include "seccomp.hpp"
 #include "sync.hpp"
 #include "unix_socket.hpp"
 
@@ -139,8 +140,21 @@ void check_options(const ExecOptions& o, const Process& p)
         validate_capabilities(*p.capabilities);
 }
 
+// The container's filter applies to exec'd processes too, as in runc.
+std::optional<SeccompProfile> container_seccomp(const std::string& bundle)
+{
+    std::string config = bundle + "/config.json";
+    Json doc = parse_json(read_file(config), config);
+    JsonView root(doc, "");
+    auto linux = root.get("linux");
+    if (!linux || !linux->get("seccomp") || linux->at("seccomp").raw().empty())
+        return std::nullopt;
+    return parse_seccomp(linux->at("seccomp"));
+}
+
 struct Child {
     const Process* process;
+    const std::optional<SeccompProfile>* seccomp;
     int pidfd;        // of the container's init
     int root;         // O_PATH fd of init's root directory
     int ns_flags;
@@ -172,8 +186,16 @@ std::string enter_container(const Child& c, const SyncSocket& sync)
     set_rlimits(p);
     set_oom_score_adj(p);
     join_session_keyring(c.id, false);
+    std::optional<SeccompFilter> filter;
+    if (*c.seccomp)
+        filter.emplace(**c.seccomp);
+    if (filter && !p.no_new_privileges)
+        filter->load();
     switch_user(p);
-    return prepare_exec(p, c.preserve_fds);
+    std::string exe = prepare_exec(p, c.preserve_fds);
+    if (filter && p.no_new_privileges)
+        filter->load();
+    return exe;
 }
 
 [[noreturn]] void run_child(const Child& c, SyncSocket& sync)
@@ -265,7 +287,8 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     UniqueFd console;
     if (!o.console_socket.empty())
         console = unix_connect(o.console_socket);
-    Child child{&process, init.get(), root.get(), namespaces_to_join(st.pid), o.id, o.preserve_fds};
+    std::optional<SeccompProfile> seccomp = container_seccomp(st.bundle);
+    Child child{&process, &seccomp, init.get(), root.get(), namespaces_to_join(st.pid), o.id, o.preserve_fds};
 
     auto [parent_sock, child_sock] = SyncSocket::pair();
     std::function<void()> enter;

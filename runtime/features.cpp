@@ -7,6 +7,7 @@
 #include <cctype>
 
 #include "options.hpp"
+#include "seccomp.hpp"
 #include "spec.hpp"
 #include "spec_default.hpp"
 
@@ -42,8 +43,15 @@ Json features()
         {"linux",
          {{"namespaces", supported_namespaces()},
           {"capabilities", capability_names()},
-          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", false}}},
-          {"seccomp", unsupported},
+          {"cgroup", {{"v1", true}, {"v2", true}, {"systemd", true}, {"systemdUser", false}, {"rdma", true}}},
+          {"seccomp",
+           {{"enabled", true},
+            {"actions", seccomp_action_names()},
+            {"operators", seccomp_operator_names()},
+            {"archs", seccomp_arch_names()},
+            {"knownFlags", {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
+            {"supportedFlags",
+             {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}}}},
           {"apparmor", unsupported},
           {"selinux", unsupported},
           {"intelRdt", unsupported},

@@ -16,6 +16,7 @@
 #include "log.hpp"
 #include "process.hpp"
 #include "rootfs.hpp"
+#include "seccomp.hpp"
 
 namespace ctr::rt {
 
@@ -69,7 +70,7 @@ std::string enter_cgroup(InitArgs& a)
 }
 
 // Up to the point where create returns: failures go back to the parent.
-std::string setup(InitArgs& a, std::string& state_json)
+std::string setup(InitArgs& a, std::string& state_json, SeccompFilter* filter)
 {
     const Spec& spec = *a.spec;
     const Hooks& hooks = spec.hooks;
@@ -113,6 +114,9 @@ std::string setup(InitArgs& a, std::string& state_json)
     join_session_keyring(a.id, a.no_new_keyring);
     if (!joined)
         state_json = enter_cgroup(a);
+    // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the uid switch.
+    if (filter && !spec.process.no_new_privileges)
+        filter->load();
     switch_user(spec.process);
     return prepare_exec(spec.process, a.preserve_fds);
 }
@@ -127,12 +131,18 @@ void run_init(InitArgs& a)
         // Until create returns, init must not outlive a ctr-run that died.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         std::string state_json;
-        std::string exe = setup(a, state_json);
+        std::optional<SeccompFilter> filter;
+        if (a.spec->linux.seccomp)
+            filter.emplace(*a.spec->linux.seccomp);
+        std::string exe = setup(a, state_json, filter ? &*filter : nullptr);
         ::prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         a.sync.send(Msg::Created);
         created = true;
         a.sync.close();
         fifo = wait_for_start(a.state_dir);
+        // With no_new_privs, as late as can be: fewer syscalls need allowing.
+        if (filter && a.spec->process.no_new_privileges)
+            filter->load();
         run_hooks(a.spec->hooks.start_container, "startContainer", state_json);
         execve_process(exe, a.spec->process);
     } catch (const Error& e) {

@@ -15,7 +15,7 @@ namespace {
 // them is safer than running a container without the isolation they ask for.
 const char* const kUnsupportedProcess[] = {"apparmorProfile", "selinuxLabel", "ioPriority",
                                            "scheduler", "execCPUAffinity"};
-const char* const kUnsupportedLinux[] = {"seccomp", "uidMappings", "gidMappings", "intelRdt",
+const char* const kUnsupportedLinux[] = {"uidMappings", "gidMappings", "intelRdt",
                                          "personality", "timeOffsets", "mountLabel",
                                          "memoryPolicy", "netDevices"};
 
@@ -266,6 +266,9 @@ Linux parse_linux(const JsonView& v)
         l.sysctl = s->string_map();
     l.masked_paths = parse_paths(v, "maskedPaths");
     l.readonly_paths = parse_paths(v, "readonlyPaths");
+    // An empty object asks for nothing (no filter), as runc takes it.
+    if (is_set(v, "seccomp"))
+        l.seccomp = parse_seccomp(v.at("seccomp"));
     l.rootfs_propagation = v.opt_str("rootfsPropagation").value_or("");
     if (!l.rootfs_propagation.empty() && !std::set<std::string>{"private", "rprivate", "slave",
             "rslave", "shared", "rshared", "unbindable", "runbindable"}.count(l.rootfs_propagation))

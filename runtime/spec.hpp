@@ -14,6 +14,7 @@
 #include "devices.hpp"
 #include "json_view.hpp"
 #include "resources.hpp"
+#include "seccomp.hpp"
 
 namespace ctr::rt {
 
@@ -95,6 +96,7 @@ struct Linux {
     std::vector<std::string> masked_paths;
     std::vector<std::string> readonly_paths;
     std::string rootfs_propagation;
+    std::optional<SeccompProfile> seccomp;
 
     const Namespace* find_namespace(const std::string& type) const;
 };

@@ -53,11 +53,34 @@ TEST_CASE("wrong types are errors naming the field")
     CHECK_THROWS_WITH(parse(j), "process.rlimits[0].type: unknown rlimit type RLIMIT_BOGUS");
 }
 
+TEST_CASE("linux.seccomp: names are checked with config.json")
+{
+    Json j = minimal();
+    j["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                             {"architectures", {"SCMP_ARCH_X86_64", "SCMP_ARCH_X86"}},
+                             {"flags", {"SECCOMP_FILTER_FLAG_LOG"}},
+                             {"syscalls", {{{"names", {"mkdir", "no_such_syscall"}}, {"action", "SCMP_ACT_ERRNO"},
+                                            {"errnoRet", 13},
+                                            {"args", {{{"index", 1}, {"value", 511}, {"op", "SCMP_CMP_EQ"}}}}}}}};
+    CHECK_NOTHROW(parse(j));
+    auto bad = [&](const char* pointer, Json value, const char* want) {
+        Json k = j;
+        k[Json::json_pointer(pointer)] = std::move(value);
+        CHECK_THROWS_WITH(parse(k), doctest::Contains(want));
+    };
+    bad("/linux/seccomp/defaultAction", "SCMP_ACT_MAYBE", "linux.seccomp.defaultAction: unknown seccomp action");
+    bad("/linux/seccomp/architectures/0", "SCMP_ARCH_Z80", "unknown seccomp architecture \"SCMP_ARCH_Z80\"");
+    bad("/linux/seccomp/flags/0", "SECCOMP_FILTER_FLAG_X", "unknown seccomp flag");
+    bad("/linux/seccomp/syscalls/0/args/0/op", "SCMP_CMP_ABOUT", "unknown seccomp operator");
+    bad("/linux/seccomp/syscalls/0/args/0/index", 6, "a syscall has arguments 0 to 5");
+    bad("/linux/seccomp/syscalls/0/action", "SCMP_ACT_NOTIFY", "not supported by ctr-run yet");
+}
+
 TEST_CASE("fields not implemented yet are refused by name")
 {
     Json j = minimal();
-    j["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"}};
-    CHECK_THROWS_WITH(parse(j), "linux.seccomp: not supported by ctr-run yet");
+    j["linux"]["intelRdt"] = {{"closID", "x"}};
+    CHECK_THROWS_WITH(parse(j), "linux.intelRdt: not supported by ctr-run yet");
     j = minimal();
     j["linux"]["resources"]["blockIO"] = {{"weight", 5}};
     CHECK_THROWS_WITH(parse(j), "linux.resources.blockIO.weight: expected 10 to 1000, got 5");

@@ -103,7 +103,7 @@ start_two() {
   # Every mount option it claims is one config.json may use: a bundle with
   # all of them on a tmpfs is accepted (the flags cancel each other out).
   if is_ctr_run; then
-    jq -e '.linux.seccomp.enabled == false and .linux.cgroup.systemd == true' <<<"$output" >/dev/null
+    jq -e '.linux.seccomp.enabled == true and .linux.cgroup.systemd == true' <<<"$output" >/dev/null
     make_bundle "$B" true
     cfg "$B" '.mounts += [{"destination": "/opts", "type": "tmpfs", "source": "tmpfs",
       "options": [$o[] | select(test("^(r?bind|remount|ro|mand|r?unbindable|r?shared|r?slave)$") | not)]}]' \
