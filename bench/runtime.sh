@@ -74,6 +74,7 @@ declare -A exec_ms  # runtime name -> median exec wall time in ms
 declare -A exec_note
 declare -A seq_ms   # runtime name -> median wall time of a sequential loop in ms
 declare -A seq_note
+declare -A sec_ms   # runtime name -> median run time with the seccomp profile
 names=()
 
 cleanup() {
@@ -138,7 +139,7 @@ make_bundle() {
 
 # The command line that runs the bench container once with runtime $1.
 run_cmd() {
-	printf '%s\n' "${bin[$1]}" --root "$work/state/$1" run --bundle "$bundle" "$id"
+	printf '%s\n' "${bin[$1]}" --root "$work/state/$1" run --bundle "${2:-$bundle}" "$id"
 }
 
 # Run the container once; succeed only if it exits 0 and `run` removed both
@@ -406,6 +407,41 @@ for name in "${names[@]}"; do
 	fi
 done
 
+# --- seccomp -------------------------------------------------------------------
+
+# The same run with a seccomp profile like podman's default: deny by default
+# (ENOSYS), allow what the containers default profile allows on amd64 with
+# no argument checks. What the filter costs is the difference to the plain run.
+secbundle=$work/seccomp
+sec_profile() {
+	jq -c '{defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 38, architectures: ["SCMP_ARCH_X86_64"],
+		syscalls: [{action: "SCMP_ACT_ALLOW", names: [.syscalls[]
+			| select(.action == "SCMP_ACT_ALLOW" and ((.args // []) | length) == 0
+				and ((.includes // {}) | . == {} or (keys == ["arches"] and (.arches | index("amd64")))))
+			| .names[]]}]}' /usr/share/containers/seccomp.json
+}
+sec_allowed=
+if [[ $(uname -m) == x86_64 && -r /usr/share/containers/seccomp.json ]] && command -v jq >/dev/null &&
+	profile=$(sec_profile); then
+	mkdir -p "$secbundle"
+	jq --arg root "$bundle/rootfs" --argjson p "$profile" '.root.path = $root | .linux.seccomp = $p' \
+		"$bundle/config.json" >"$secbundle/config.json"
+	sec_allowed=$(jq '.syscalls[0].names | length' <<<"$profile")
+	msg "seccomp: $RUNS runs with a profile allowing $sec_allowed syscalls"
+	for name in "${names[@]}"; do
+		measured "$name" || continue
+		mapfile -t cmd < <(run_cmd "$name" "$secbundle")
+		if [[ $timer == time_hyperfine ]]; then
+			m=$(hyperfine_ms "$name seccomp" "$WARMUP" "$RUNS" "$(printf '%q ' "${cmd[@]}")" -N) || m=
+		else
+			m=$(loop_ms "$WARMUP" "$RUNS" "${cmd[@]}") || m=
+		fi
+		[[ -n $m ]] && sec_ms[$name]=$m
+	done
+else
+	msg "seccomp: not measured (needs amd64, jq and /usr/share/containers/seccomp.json)"
+fi
+
 # --- summary -----------------------------------------------------------------
 
 
@@ -455,4 +491,20 @@ printf '%-10s ctr-run/crun: %s   ctr-run/runc: %s   crun/runc: %s\n' "$SEQ runs"
 	"$(ratio "${seq_ms[ctr-run]:-}" "${seq_ms[crun]:-}")" \
 	"$(ratio "${seq_ms[ctr-run]:-}" "${seq_ms[runc]:-}")" \
 	"$(ratio "${seq_ms[crun]:-}" "${seq_ms[runc]:-}")"
+if [[ -n $sec_allowed ]]; then
+	echo
+	echo "run of /bin/true with a seccomp profile allowing $sec_allowed syscalls, median of $RUNS runs"
+	printf '%-8s %14s %14s\n' runtime "seccomp ms" "cost ms"
+	for name in "${names[@]}"; do
+		sms=- cost=-
+		if [[ -n ${sec_ms[$name]:-} ]]; then
+			sms=$(printf '%.2f' "${sec_ms[$name]}")
+			[[ -n ${median[$name]:-} ]] &&
+				cost=$(awk -v a="${sec_ms[$name]}" -v b="${median[$name]}" 'BEGIN { printf "%.2f", a - b }')
+		fi
+		printf '%-8s %14s %14s\n' "$name" "$sms" "$cost"
+	done
+	printf 'seccomp    ctr-run/crun: %s   ctr-run/runc: %s\n' \
+		"$(ratio "${sec_ms[ctr-run]:-}" "${sec_ms[crun]:-}")" "$(ratio "${sec_ms[ctr-run]:-}" "${sec_ms[runc]:-}")"
+fi
 moved_controllers_line
