@@ -157,6 +157,7 @@ struct Child {
     const std::optional<SeccompProfile>* seccomp;
     int pidfd;        // of the container's init
     int root;         // O_PATH fd of init's root directory
+    int console;      // the --console-socket connection, or -1
     int ns_flags;
     std::string id;
     int preserve_fds;
@@ -175,6 +176,10 @@ std::string enter_container(const Child& c, const SyncSocket& sync)
     if ((root.st_dev != here.st_dev || root.st_ino != here.st_ino) &&
         (::fchdir(c.root) < 0 || ::chroot(".") < 0))
         throw_errno("chroot to the container's root");
+    // The parent's fds of the host side go before anything runs in here.
+    for (int fd : {c.root, c.pidfd, c.console})
+        if (fd >= 0)
+            ::close(fd);
     if (::setsid() < 0)
         throw_errno("setsid");
     const Process& p = *c.process;
@@ -288,7 +293,8 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     if (!o.console_socket.empty())
         console = unix_connect(o.console_socket);
     std::optional<SeccompProfile> seccomp = container_seccomp(st.bundle);
-    Child child{&process, &seccomp, init.get(), root.get(), namespaces_to_join(st.pid), o.id, o.preserve_fds};
+    Child child{&process, &seccomp, init.get(), root.get(), console.get(), namespaces_to_join(st.pid), o.id,
+                o.preserve_fds};
 
     auto [parent_sock, child_sock] = SyncSocket::pair();
     std::function<void()> enter;

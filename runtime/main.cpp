@@ -1,4 +1,6 @@
 // ctr-run: an OCI runtime with runc's command line.
+#include <sys/prctl.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli.hpp"
@@ -26,6 +28,11 @@ void add_create_flags(CLI::App* cmd, CreateOptions& o)
 
 int main(int argc, char** argv)
 {
+    // CVE-2019-5736: the container's init and exec'd processes are forks of
+    // this binary until their execve; non-dumpable, their /proc/PID/exe (the
+    // host's ctr-run) cannot be opened by the container's processes (which
+    // lack CAP_SYS_PTRACE). Inherited by fork, reset by execve.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     CLI::App app{"ctr-run: run containers from OCI bundles (runc-compatible)", "ctr-run"};
     app.set_version_flag("-v,--version", std::string("ctr-run version ") + CTR_VERSION + "\nspec: " + kOciVersion);
     app.require_subcommand(1);

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <climits>
 #include <sstream>
 
 #include "caps.hpp"
@@ -148,6 +149,13 @@ std::string prepare_exec(const Process& p, int preserve_fds)
 {
     if (::chdir(p.cwd.c_str()) < 0)
         throw_errno("process.cwd: chdir to " + p.cwd);
+    // CVE-2024-21626: a cwd like /proc/self/fd/N can name a directory of the
+    // host through an fd we still hold; the kernel then has no path for it
+    // below our root (getcwd says "(unreachable)" or ENOENT).
+    char here[PATH_MAX];
+    long n = ::syscall(SYS_getcwd, here, sizeof here);
+    if (n <= 0 || here[0] != '/')
+        fail("process.cwd: {} is outside the container's root", p.cwd);
     std::string exe = find_executable(p.args[0], p.env);
     if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("process.noNewPrivileges");
