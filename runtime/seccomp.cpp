@@ -101,6 +101,15 @@ void parse_flags(const JsonView& v, SeccompProfile& p)
     }
 }
 
+template <typename Map>
+std::vector<std::string> names_of(const Map& m)
+{
+    std::vector<std::string> out;
+    for (const auto& entry : m)
+        out.push_back(entry.first);
+    return out;
+}
+
 void check(int rc, const std::string& what)
 {
     if (rc < 0)
@@ -168,21 +177,9 @@ SeccompProfile parse_seccomp(const JsonView& v)
     return p;
 }
 
-std::vector<std::string> seccomp_action_names()
-{
-    std::vector<std::string> out;
-    for (const auto& [name, value] : actions())
-        out.push_back(name);
-    return out;
-}
+std::vector<std::string> seccomp_action_names() { return names_of(actions()); }
 
-std::vector<std::string> seccomp_operator_names()
-{
-    std::vector<std::string> out;
-    for (const auto& [name, value] : operators())
-        out.push_back(name);
-    return out;
-}
+std::vector<std::string> seccomp_operator_names() { return names_of(operators()); }
 
 std::vector<std::string> seccomp_arch_names()
 {
