@@ -355,12 +355,14 @@ std::vector<std::string> host_page_sizes()
 
 void apply_hugepages(const Cgroup& cg, const std::vector<HugepageLimit>& limits)
 {
-    Writer w(cg, "hugetlb", "hugepageLimits");
+    // Sizes first: a refused config must not leave hugetlb enabled on the way down.
     std::vector<std::string> sizes = host_page_sizes();
-    for (const auto& h : limits) {
+    for (const auto& h : limits)
         if (std::find(sizes.begin(), sizes.end(), h.page_size) == sizes.end())
             fail("linux.resources.hugepageLimits: this host has no {} huge pages (it has: {})", h.page_size,
                  fmt::join(sizes, ", "));
+    Writer w(cg, "hugetlb", "hugepageLimits");
+    for (const auto& h : limits) {
         std::string prefix = "hugetlb." + h.page_size;
         w.write(prefix + (w.v2() ? ".max" : ".limit_in_bytes"), std::to_string(h.limit));
         if (w.v2() && w.has(prefix + ".rsvd.max"))
