@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -158,9 +159,14 @@ Connection::Connection(const std::string& socket_path) : fd_(unix_connect(socket
     for (char c : uid)
         hex += fmt::format("{:02x}", static_cast<unsigned>(c));
     write_all(fd_.get(), std::string("\0AUTH EXTERNAL ", 15) + hex + "\r\n", socket_path);
+    // The answer line, a byte at a time: what follows it is the first message.
     std::string line;
     char c;
-    while (line.find("\r\n") == std::string::npos) {
+    int64_t deadline = now_ms() + 10000;
+    while (line.find("\r\n") == std::string::npos && line.size() < 512) {
+        struct pollfd p = {fd_.get(), POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(std::max<int64_t>(deadline - now_ms(), 0))) <= 0)
+            fail("D-Bus authentication on {}: no answer in time", socket_path);
         if (::read(fd_.get(), &c, 1) != 1)
             throw_errno("D-Bus authentication on " + socket_path);
         line += c;

@@ -151,20 +151,15 @@ SystemdSession::SystemdSession()
 {
     require_systemd();
     try {
-        bus_ = new Bus{connect_systemd(dbus::now_ms() + kTimeoutMs)};
+        bus_ = std::make_unique<Bus>(Bus{connect_systemd(dbus::now_ms() + kTimeoutMs)});
     } catch (const Error& e) {
         throw Error("systemd: connect: " + e.context(), e.err());
     }
-    try {
-        bus_->conn.reply(bus_->conn.call(kDest, kPath, kManager, "Subscribe"), "systemd: subscribe",
-                         dbus::now_ms() + kTimeoutMs);
-    } catch (...) {
-        delete bus_;
-        throw;
-    }
+    bus_->conn.reply(bus_->conn.call(kDest, kPath, kManager, "Subscribe"), "systemd: subscribe",
+                     dbus::now_ms() + kTimeoutMs);
 }
 
-SystemdSession::~SystemdSession() { delete bus_; }
+SystemdSession::~SystemdSession() = default;
 
 void SystemdSession::start_scope(const SystemdScope& s, pid_t pid, const std::string& id)
 {

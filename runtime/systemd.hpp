@@ -38,7 +38,7 @@ public:
 
 private:
     struct Bus;
-    Bus* bus_;
+    std::unique_ptr<Bus> bus_;
 };
 
 // Best effort: the scope goes by itself once empty.
