@@ -84,16 +84,21 @@ UniqueFd block_signals()
     return fd;
 }
 
-int exit_code(int status)
+} // namespace
+
+int reap_exit_code(pid_t pid)
 {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            throw_errno("wait for the container's process");
+    }
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     if (WIFSIGNALED(status))
         return 128 + WTERMSIG(status);
     return 1;
 }
-
-} // namespace
 
 int wait_foreground(const Foreground& f)
 {
@@ -143,12 +148,7 @@ int wait_foreground(const Foreground& f)
         if (::poll(&p, 1, 0) <= 0 || !(p.revents & POLLIN))
             break;
     }
-    int status = 0;
-    while (::waitpid(f.pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            throw_errno("wait for the container's process");
-    }
-    return exit_code(status);
+    return reap_exit_code(f.pid);
 }
 
 } // namespace ctr::rt

@@ -13,6 +13,10 @@ struct Foreground {
     int pty_master = -1;  // proxied to our stdio when >= 0
 };
 
+// Waits for child pid; returns the shell-style status (exit code, or
+// 128+N when killed by signal N).
+int reap_exit_code(pid_t pid);
+
 // Returns the shell-style status: the exit code, or 128+N when killed by signal N.
 int wait_foreground(const Foreground& f);
 

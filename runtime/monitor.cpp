@@ -13,6 +13,7 @@
 #include "container.hpp"
 #include "error.hpp"
 #include "file.hpp"
+#include "foreground.hpp"
 #include "proc.hpp"
 
 namespace ctr::rt {
@@ -57,17 +58,6 @@ void detach_from_caller()
     ::syscall(SYS_close_range, 3U, ~0U, 0U);
 }
 
-int wait_exit_status(pid_t pid)
-{
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
-}
-
 [[noreturn]] void monitor(const StateStore& store, CreateOptions& opts, int report_fd)
 {
     pid_t init = 0;
@@ -91,13 +81,11 @@ int wait_exit_status(pid_t pid)
     report(report_fd, "K");
     ::close(report_fd);
     detach_from_caller();
-    int code = wait_exit_status(init);
-    if (code >= 0) {
-        try {
-            write_file_atomic(store.exit_file(opts.id), std::to_string(code) + "\n", 0644, false);
-        } catch (const Error&) {
-            _exit(1);  // the state was removed under us: nobody is left to tell
-        }
+    try {
+        int code = reap_exit_code(init);
+        write_file_atomic(store.exit_file(opts.id), std::to_string(code) + "\n", 0644, false);
+    } catch (const Error&) {
+        _exit(1);  // not our child any more, or the state was removed under us: nobody is left to tell
     }
     _exit(0);
 }
