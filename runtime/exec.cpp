@@ -140,12 +140,21 @@ void check_options(const ExecOptions& o, const Process& p)
         validate_capabilities(*p.capabilities);
 }
 
-// The container's filter applies to exec'd processes too, as in runc.
-std::optional<SeccompProfile> container_seccomp(const std::string& bundle)
+// The container's config.json: the base of the process, and its seccomp filter.
+Json read_container_config(const std::string& bundle)
 {
     std::string config = bundle + "/config.json";
-    Json doc = parse_json(read_file(config), config);
-    JsonView root(doc, "");
+    try {
+        return parse_json(read_file(config), config);
+    } catch (const Error& e) {
+        throw Error("exec: the container's settings: " + std::string(e.what()), e.err());
+    }
+}
+
+// The container's filter applies to exec'd processes too, as in runc.
+std::optional<SeccompProfile> container_seccomp(const Json& config)
+{
+    JsonView root(config, "");
     auto linux = root.get("linux");
     if (!linux || !linux->get("seccomp") || linux->at("seccomp").raw().empty())
         return std::nullopt;
@@ -245,7 +254,7 @@ UniqueFd serve_child(const SyncSocket& sync, const ContainerState& st, pid_t pid
 
 } // namespace
 
-Process exec_process_spec(const ExecOptions& o, const std::string& bundle)
+Process exec_process_spec(const ExecOptions& o, const Json& config)
 {
     if (!o.process_file.empty()) {
         if (!o.args.empty())
@@ -254,14 +263,7 @@ Process exec_process_spec(const ExecOptions& o, const std::string& bundle)
     }
     if (o.args.empty())
         fail("exec: a command to run is required (or --process FILE)");
-    std::string config = bundle + "/config.json";
-    Json doc;
-    try {
-        doc = parse_json(read_file(config), config);
-    } catch (const Error& e) {
-        throw Error("exec: the container's process settings: " + std::string(e.what()), e.err());
-    }
-    Process p = parse_process(JsonView(doc, "").at("process"));
+    Process p = parse_process(JsonView(config, "").at("process"));
     p.args = o.args;
     p.terminal = o.tty;
     for (const auto& e : o.env)
@@ -283,7 +285,8 @@ Process exec_process_spec(const ExecOptions& o, const std::string& bundle)
 int exec_in_container(const StateStore& store, const ExecOptions& o)
 {
     ContainerState st = load_execable(store, o);
-    Process process = exec_process_spec(o, st.bundle);
+    Json config = read_container_config(st.bundle);
+    Process process = exec_process_spec(o, config);
     check_options(o, process);
     UniqueFd init = pidfd_open_alive(st.pid, st.start_time);
     if (!init)
@@ -292,7 +295,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     UniqueFd console;
     if (!o.console_socket.empty())
         console = unix_connect(o.console_socket);
-    std::optional<SeccompProfile> seccomp = container_seccomp(st.bundle);
+    std::optional<SeccompProfile> seccomp = container_seccomp(config);
     Child child{&process, &seccomp, init.get(), root.get(), console.get(), namespaces_to_join(st.pid), o.id,
                 o.preserve_fds};
 

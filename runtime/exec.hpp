@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "json_view.hpp"
 #include "spec.hpp"
 #include "state.hpp"
 
@@ -32,8 +33,9 @@ struct ExecOptions {
     bool ignore_paused = false;
 };
 
-// The process to run: from --process, or config.json's process and the flags.
-Process exec_process_spec(const ExecOptions& o, const std::string& bundle);
+// The process to run: from --process, or the container's config.json
+// process with the flags over it.
+Process exec_process_spec(const ExecOptions& o, const Json& config);
 
 // Returns the process's shell-style exit status, or 0 once it runs with --detach.
 int exec_in_container(const StateStore& store, const ExecOptions& o);
