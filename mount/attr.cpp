@@ -35,4 +35,33 @@ bool set_flags_recursive(int fd, unsigned long ms_flags, const std::string& dest
     throw_errno("set mount flags of " + dest);
 }
 
+UniqueFd clone_tree(const std::string& source, bool recursive)
+{
+    unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+    int fd = static_cast<int>(::syscall(SYS_open_tree, AT_FDCWD, source.c_str(), flags));
+    if (fd < 0)
+        throw_errno("idmapped mount: open_tree " + source);
+    return UniqueFd(fd);
+}
+
+void set_idmap(int tree_fd, int userns_fd, bool recursive, const std::string& dest)
+{
+    struct mount_attr attr = {};
+    attr.attr_set = MOUNT_ATTR_IDMAP;
+    attr.userns_fd = static_cast<uint64_t>(userns_fd);
+    unsigned flags = AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0);
+    if (::syscall(SYS_mount_setattr, tree_fd, "", flags, &attr, sizeof attr) < 0) {
+        if (errno == EINVAL)
+            throw_errno("idmapped mount " + dest + ": the source's filesystem cannot be idmapped");
+        throw_errno("idmapped mount " + dest);
+    }
+}
+
+void attach_tree(int tree_fd, int target_fd, const std::string& dest)
+{
+    unsigned flags = MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH;
+    if (::syscall(SYS_move_mount, tree_fd, "", target_fd, "", flags) < 0)
+        throw_errno("attach idmapped mount on " + dest);
+}
+
 } // namespace ctr::mnt

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "fd.hpp"
+
 namespace ctr::mnt {
 
 // A new filesystem instance (proc, tmpfs, sysfs, ...) on target_fd. `dest` names
@@ -22,6 +24,14 @@ void remount_bind(int target_fd, unsigned long flags, const std::string& dest);
 // Sets ro/nosuid/nodev/noexec (MS_* flags) on the mount at fd and every mount
 // below it in one mount_setattr(2); false when the kernel lacks it (< 5.12).
 bool set_flags_recursive(int fd, unsigned long ms_flags, const std::string& dest);
+
+// Idmapped binds (new mount API): a detached copy of the tree at source,
+// given the mapping of the user namespace userns_fd, then attached on
+// target_fd. The copy is made where the caller has privilege over the
+// source's filesystem (the host), the attach inside the container.
+UniqueFd clone_tree(const std::string& source, bool recursive);
+void set_idmap(int tree_fd, int userns_fd, bool recursive, const std::string& dest);
+void attach_tree(int tree_fd, int target_fd, const std::string& dest);
 
 // mount(NULL, target, NULL, MS_PRIVATE|MS_REC...) on target_fd.
 void set_propagation(int target_fd, unsigned long propagation, const std::string& dest);

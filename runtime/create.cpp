@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <memory>
@@ -21,12 +22,15 @@
 #include "hooks.hpp"
 #include "init.hpp"
 #include "log.hpp"
+#include "lsm.hpp"
+#include "mount.hpp"
 #include "proc.hpp"
 #include "process.hpp"
 #include "scope.hpp"
 #include "spec.hpp"
 #include "systemd.hpp"
 #include "unix_socket.hpp"
+#include "userns.hpp"
 
 namespace ctr::rt {
 
@@ -37,9 +41,12 @@ struct NamespaceKind {
     int flag;
 };
 
+// In the order they are joined: user first (the others may belong to it),
+// mount last (the paths of the others are host paths).
 const NamespaceKind kNamespaces[] = {
-    {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},       {"network", CLONE_NEWNET},
-    {"pid", CLONE_NEWPID}, {"cgroup", CLONE_NEWCGROUP}, {"mount", CLONE_NEWNS},
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},       {"uts", CLONE_NEWUTS},
+    {"network", CLONE_NEWNET}, {"pid", CLONE_NEWPID},     {"cgroup", CLONE_NEWCGROUP},
+    {"time", CLONE_NEWTIME}, {"mount", CLONE_NEWNS},
 };
 
 std::string absolute_dir(const std::string& path)
@@ -65,6 +72,8 @@ UniqueFd open_namespace(const Namespace& ns, int flag)
 
 struct NamespacePlan {
     int unshare_flags = 0;          // new namespaces made by init itself
+    bool new_user = false;          // made with init (clone), so it owns the others
+    UniqueFd join_user;             // entered by init first
     bool new_pid = false;
     UniqueFd join_pid;              // entered by the parent around fork()
     std::vector<UniqueFd> join_fds; // entered by init, mount last
@@ -80,7 +89,9 @@ NamespacePlan plan_namespaces(const Spec& spec)
         if (!ns)
             continue;
         if (ns->path.empty()) {
-            if (kind.flag == CLONE_NEWPID)
+            if (kind.flag == CLONE_NEWUSER)
+                plan.new_user = true;
+            else if (kind.flag == CLONE_NEWPID)
                 plan.new_pid = true;
             else if (kind.flag == CLONE_NEWCGROUP)
                 plan.new_cgroup = true;
@@ -91,6 +102,10 @@ NamespacePlan plan_namespaces(const Spec& spec)
         UniqueFd fd = open_namespace(*ns, kind.flag);
         if (kind.flag == CLONE_NEWPID) {
             plan.join_pid = std::move(fd);
+            continue;
+        }
+        if (kind.flag == CLONE_NEWUSER) {
+            plan.join_user = std::move(fd);
             continue;
         }
         plan.join.emplace_back(fd.get(), kind.flag);
@@ -113,7 +128,12 @@ pid_t fork_into_pid_namespace(NamespacePlan& plan)
             if (::setns(plan.join_pid.get(), CLONE_NEWPID) < 0)
                 throw_errno("linux.namespaces: join pid namespace");
         };
-    return fork_in_pid_namespace(enter, "fork container init");
+    int clone_flags = 0;
+    if (plan.new_user)
+        clone_flags = CLONE_NEWUSER | (plan.new_pid ? CLONE_NEWPID : 0);
+    if (clone_flags & CLONE_NEWPID)
+        enter = nullptr;
+    return fork_in_pid_namespace(enter, "fork container init", clone_flags);
 }
 
 void make_fifo(const std::string& path)
@@ -142,6 +162,32 @@ void check_options(const Spec& spec, const CreateOptions& opts)
         fail("root.path: {} is not a directory", spec.root_path);
     if (spec.process.capabilities)
         validate_capabilities(*spec.process.capabilities);
+    check_lsm(spec.process, "process");
+    struct stat rdt;
+    if (spec.linux.intel_rdt && ::stat("/sys/fs/resctrl/schemata", &rdt) < 0)
+        fail("linux.intelRdt: Intel RDT needs the resctrl filesystem at /sys/fs/resctrl, which this host lacks");
+    if (spec.linux.intel_rdt)
+        fail("linux.intelRdt: not supported by ctr-run yet");
+}
+
+// Idmapped binds are cut from the host's tree here, where we have privilege
+// over its filesystems; init (maybe in a user namespace) attaches them.
+std::vector<UniqueFd> prepare_idmapped_mounts(const Spec& spec)
+{
+    std::vector<UniqueFd> out;
+    for (const auto& m : spec.mounts) {
+        out.emplace_back();
+        if (!m.idmap)
+            continue;
+        bool own = !m.uid_mappings.empty();
+        UniqueFd userns = make_user_namespace(own ? m.uid_mappings : spec.linux.uid_mappings,
+                                              own ? m.gid_mappings : spec.linux.gid_mappings);
+        bool rbind = std::find(m.options.begin(), m.options.end(), "rbind") != m.options.end();
+        UniqueFd tree = mnt::clone_tree(m.source, rbind);
+        mnt::set_idmap(tree.get(), userns.get(), m.idmap_recursive, m.destination);
+        out.back() = std::move(tree);
+    }
+    return out;
 }
 
 // The parent's side of init's setup, until init says it is created.
@@ -181,10 +227,6 @@ pid_t fork_init(NamespacePlan& ns, InitArgs& args, SyncSocket& parent_sock)
     if (pid != 0)
         return pid;
     parent_sock.close();
-    if (ns.unshare_flags && ::unshare(ns.unshare_flags) < 0) {
-        args.sync.send_error(Error("linux.namespaces: unshare", errno));
-        _exit(1);
-    }
     run_init(args);
 }
 
@@ -250,8 +292,10 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
         make_cgroup();
 
     auto [parent_sock, init_sock] = SyncSocket::pair();
-    InitArgs args{&spec, &cgroup, std::move(init_sock), state_dir.get(), ns.join, ns.new_cgroup,
-                  opts.no_pivot, opts.no_new_keyring, opts.preserve_fds, opts.id};
+    InitArgs args{&spec,         &cgroup,         std::move(init_sock), state_dir.get(),
+                  ns.join,       ns.new_cgroup,   opts.no_pivot,        opts.no_new_keyring,
+                  opts.preserve_fds, opts.id,     ns.unshare_flags,     ns.new_user,
+                  ns.join_user.get(), prepare_idmapped_mounts(spec)};
     pid_t pid = fork_init(ns, args, parent_sock);
     args.sync.close();
     log::debug(fmt::format("create {}: init is pid {}", opts.id, pid));
@@ -263,6 +307,10 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
         }
     });
     try {
+        if (ns.new_user) {
+            write_id_maps(pid, spec.linux.uid_mappings, spec.linux.gid_mappings);
+            parent_sock.send(Msg::UsernsMapped);
+        }
         out.state = describe(opts, spec, cgroup, ns, pid);
         if (cgroup.systemd()) {
             cgroup_made = true;

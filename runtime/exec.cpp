@@ -19,6 +19,8 @@
 #include "proc.hpp"
 #include "process.hpp"
 #include "scope.hpp"
+#include "lsm.hpp"
+#include "personality.hpp"
 #include "seccomp.hpp"
 #include "sync.hpp"
 #include "unix_socket.hpp"
@@ -138,6 +140,7 @@ void check_options(const ExecOptions& o, const Process& p)
         fail("--console-socket: the process has no terminal (use --tty)");
     if (p.capabilities)
         validate_capabilities(*p.capabilities);
+    check_lsm(p, "process");
 }
 
 // The container's config.json: the base of the process, and its seccomp filter.
@@ -151,19 +154,29 @@ Json read_container_config(const std::string& bundle)
     }
 }
 
-// The container's filter applies to exec'd processes too, as in runc.
-std::optional<SeccompProfile> container_seccomp(const Json& config)
+// What of the container's linux section applies to exec'd processes too, as in runc.
+struct ContainerLinux {
+    std::optional<SeccompProfile> seccomp;
+    std::optional<unsigned long> personality;
+};
+
+ContainerLinux container_linux(const Json& config)
 {
+    ContainerLinux out;
     JsonView root(config, "");
     auto linux = root.get("linux");
-    if (!linux || !linux->get("seccomp") || linux->at("seccomp").raw().empty())
-        return std::nullopt;
-    return parse_seccomp(linux->at("seccomp"));
+    if (!linux)
+        return out;
+    if (linux->get("seccomp") && !linux->at("seccomp").raw().empty())
+        out.seccomp = parse_seccomp(linux->at("seccomp"));
+    if (auto p = linux->get("personality"))
+        out.personality = parse_personality(*p);
+    return out;
 }
 
 struct Child {
     const Process* process;
-    const std::optional<SeccompProfile>* seccomp;
+    const ContainerLinux* container;
     int pidfd;        // of the container's init
     int root;         // O_PATH fd of init's root directory
     int console;      // the --console-socket connection, or -1
@@ -199,10 +212,13 @@ std::string enter_container(const Child& c, const SyncSocket& sync)
     }
     set_rlimits(p);
     set_oom_score_adj(p);
+    set_scheduling(p);
+    if (c.container->personality)
+        set_personality(*c.container->personality);
     join_session_keyring(c.id, false);
     std::optional<SeccompFilter> filter;
-    if (*c.seccomp)
-        filter.emplace(**c.seccomp);
+    if (c.container->seccomp)
+        filter.emplace(*c.container->seccomp);
     if (filter && !p.no_new_privileges)
         filter->load();
     switch_user(p);
@@ -295,8 +311,8 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     UniqueFd console;
     if (!o.console_socket.empty())
         console = unix_connect(o.console_socket);
-    std::optional<SeccompProfile> seccomp = container_seccomp(config);
-    Child child{&process, &seccomp, init.get(), root.get(), console.get(), namespaces_to_join(st.pid), o.id,
+    ContainerLinux container = container_linux(config);
+    Child child{&process, &container, init.get(), root.get(), console.get(), namespaces_to_join(st.pid), o.id,
                 o.preserve_fds};
 
     auto [parent_sock, child_sock] = SyncSocket::pair();

@@ -16,11 +16,35 @@
 #include "log.hpp"
 #include "process.hpp"
 #include "rootfs.hpp"
+#include "personality.hpp"
 #include "seccomp.hpp"
+#include "userns.hpp"
 
 namespace ctr::rt {
 
 namespace {
+
+// User namespace first: the namespaces made after it belong to it, so
+// init has privilege over them.
+void make_namespaces(const InitArgs& a)
+{
+    if (a.join_user >= 0 && ::setns(a.join_user, CLONE_NEWUSER) < 0)
+        throw_errno("linux.namespaces: join user namespace");
+    if (a.new_user)
+        a.sync.expect(Msg::UsernsMapped);
+    if (a.new_user || a.join_user >= 0) {
+        become_namespace_root();
+        // Non-dumpable, our /proc/self files stay owned by the host's root,
+        // which this namespace cannot reach (timens_offsets, oom_score_adj).
+        // ctr-run's binary is safe from the container here anyway: its owner
+        // is not mapped, so nothing in the namespace can write it.
+        ::prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    }
+    if (a.unshare_flags && ::unshare(a.unshare_flags) < 0)
+        throw_errno("linux.namespaces: unshare");
+    if (a.unshare_flags & CLONE_NEWTIME)
+        write_time_offsets(a.spec->linux.time_offsets);
+}
 
 void join_namespaces(const InitArgs& a)
 {
@@ -74,6 +98,7 @@ std::string setup(InitArgs& a, std::string& state_json, SeccompFilter* filter)
 {
     const Spec& spec = *a.spec;
     const Hooks& hooks = spec.hooks;
+    make_namespaces(a);
     join_namespaces(a);
     if (::setsid() < 0)
         throw_errno("setsid");
@@ -84,7 +109,7 @@ std::string setup(InitArgs& a, std::string& state_json, SeccompFilter* filter)
     bool joined = a.cgroup->systemd();
     if (joined)
         state_json = enter_cgroup(a);
-    prepare_rootfs(spec, *a.cgroup);
+    prepare_rootfs(spec, *a.cgroup, a.idmapped);
     // The parent's cgroup join overlaps with this setup: on v1 its first write
     // can wait out an RCU grace period. Hook processes forked here must start
     // inside the cgroup, so with hooks init waits for the join before them.
@@ -111,6 +136,9 @@ std::string setup(InitArgs& a, std::string& state_json, SeccompFilter* filter)
     finish_rootfs(spec);
     set_rlimits(spec.process);
     set_oom_score_adj(spec.process);
+    set_scheduling(spec.process);
+    if (spec.linux.personality)
+        set_personality(*spec.linux.personality);
     join_session_keyring(a.id, a.no_new_keyring);
     if (!joined)
         state_json = enter_cgroup(a);

@@ -25,6 +25,10 @@ struct InitArgs {
     bool no_new_keyring = false;
     int preserve_fds = 0;
     std::string id;
+    int unshare_flags = 0;                 // new namespaces init makes (in its user namespace)
+    bool new_user = false;                 // init was cloned into a new user namespace
+    int join_user = -1;                    // or joins this one first
+    std::vector<UniqueFd> idmapped;        // per spec.mounts: a detached idmapped tree, or empty
 };
 
 [[noreturn]] void run_init(InitArgs& args);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -16,6 +17,7 @@
 #include "caps.hpp"
 #include "error.hpp"
 #include "file.hpp"
+#include "lsm.hpp"
 #include "proc.hpp"
 
 namespace ctr::rt {
@@ -56,6 +58,14 @@ void set_oom_score_adj(const Process& p)
         throw Error(fmt::format("process.oomScoreAdj: set {} (current value {}; lowering it needs "
                                 "CAP_SYS_RESOURCE)", *p.oom_score_adj, cur), e.err());
     }
+}
+
+void set_scheduling(const Process& p)
+{
+    if (p.scheduler)
+        set_scheduler(*p.scheduler);
+    if (p.io_priority)
+        set_io_priority(*p.io_priority);
 }
 
 void join_session_keyring(const std::string& id, bool no_new_keyring)
@@ -130,14 +140,19 @@ std::string find_executable(const std::string& name, const std::vector<std::stri
     fail("process.args[0]: executable \"{}\" not found in $PATH ({})", name, path);
 }
 
-pid_t fork_in_pid_namespace(const std::function<void()>& enter, const std::string& what)
+pid_t fork_in_pid_namespace(const std::function<void()>& enter, const std::string& what,
+                            int clone_flags)
 {
     UniqueFd own;
     if (enter) {
         own = open_or_throw("/proc/self/ns/pid", O_RDONLY);
         enter();
     }
-    pid_t pid = ::fork();
+    // A raw clone (as crun does) where namespaces come with the child: glibc's
+    // fork has no flags. ctr-run is single-threaded, so nothing glibc caches
+    // per thread matters in the child.
+    pid_t pid = clone_flags ? static_cast<pid_t>(::syscall(SYS_clone, clone_flags | SIGCHLD, 0, 0, 0, 0))
+                            : ::fork();
     if (pid != 0 && own && ::setns(own.get(), CLONE_NEWPID) < 0)
         throw_errno("return to own pid namespace");
     if (pid < 0)
@@ -159,6 +174,7 @@ std::string prepare_exec(const Process& p, int preserve_fds)
     std::string exe = find_executable(p.args[0], p.env);
     if (p.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         throw_errno("process.noNewPrivileges");
+    set_exec_labels(p);
     seal_fds(preserve_fds);
     return exe;
 }

@@ -37,17 +37,21 @@ void apply_propagation(int rootfd, const std::string& dest, const mnt::MountOpti
         mnt::set_propagation(fd.get(), p, dest);
 }
 
-void mount_bind(int rootfd, const Mount& m, const mnt::MountOptions& o)
+// idmapped: the detached tree the parent made for an idmapped bind, or -1.
+void mount_bind(int rootfd, const Mount& m, const mnt::MountOptions& o, int idmapped)
 {
     UniqueFd src(::open(m.source.c_str(), O_PATH | O_CLOEXEC));
-    if (!src)
+    if (!src && idmapped < 0)
         throw_errno("bind mount source " + m.source);
     struct stat st;
-    if (::fstat(src.get(), &st) < 0)
+    if (::fstat(idmapped >= 0 ? idmapped : src.get(), &st) < 0)
         throw_errno("stat " + m.source);
     UniqueFd target = S_ISDIR(st.st_mode) ? mnt::mkdir_in_root(rootfd, m.destination)
                                           : mnt::mkfile_in_root(rootfd, m.destination);
-    mnt::bind_fd(src.get(), target.get(), (o.flags & MS_REC) != 0, m.destination);
+    if (idmapped >= 0)
+        mnt::attach_tree(idmapped, target.get(), m.destination);
+    else
+        mnt::bind_fd(src.get(), target.get(), (o.flags & MS_REC) != 0, m.destination);
     unsigned long extra = o.flags & ~kBindFlags;
     if (extra)
         mnt::remount_bind(reopen(rootfd, m.destination).get(), extra, m.destination);
@@ -124,11 +128,28 @@ void mount_tmpfs_copyup(int rootfd, const Mount& m, const mnt::MountOptions& o)
     apply_propagation(rootfd, m.destination, o);
 }
 
-void mount_one(int rootfd, const Mount& m, const Cgroup& cgroup)
+// In a user namespace that does not own the network namespace, the kernel
+// refuses a new sysfs: the host's is bound instead, as runc does.
+void mount_sysfs_or_bind(int target, const Mount& m, const mnt::MountOptions& o)
+{
+    try {
+        mnt::mount_fs(m.source, m.type, target, o.flags & ~kBindFlags, o.data, m.destination);
+    } catch (const Error& e) {
+        if (e.err() != EPERM)
+            throw;
+        UniqueFd host = open_or_throw("/sys", O_PATH | O_DIRECTORY);
+        mnt::bind_fd(host.get(), target, true, m.destination);
+        unsigned long flags = o.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+        if (flags)
+            mnt::remount_bind(target, flags, m.destination);
+    }
+}
+
+void mount_one(int rootfd, const Mount& m, const Cgroup& cgroup, bool userns, int idmapped)
 {
     mnt::MountOptions o = mnt::parse_mount_options(m.options);
     if (m.type == "bind" || o.is_bind())
-        return mount_bind(rootfd, m, o);
+        return mount_bind(rootfd, m, o, idmapped);
     if (m.type == "cgroup" || m.type == "cgroup2")
         return mount_cgroup(rootfd, m, o, cgroup);
     if (o.tmpcopyup) {
@@ -138,7 +159,10 @@ void mount_one(int rootfd, const Mount& m, const Cgroup& cgroup)
     }
     bool special = m.type == "proc" || m.type == "sysfs";
     UniqueFd target = special ? special_target(rootfd, m) : mnt::mkdir_in_root(rootfd, m.destination);
-    mnt::mount_fs(m.source, m.type, target.get(), o.flags & ~kBindFlags, o.data, m.destination);
+    if (m.type == "sysfs" && userns)
+        mount_sysfs_or_bind(target.get(), m, o);
+    else
+        mnt::mount_fs(m.source, m.type, target.get(), o.flags & ~kBindFlags, o.data, m.destination);
     apply_propagation(rootfd, m.destination, o);
 }
 
@@ -149,13 +173,26 @@ bool has_mount(const Spec& spec, const std::string& dest, const char* type = nul
     });
 }
 
+// In a user namespace mknod is refused: the host's node is bound instead.
+void make_device(int rootfd, const mnt::DeviceNode& dev, bool userns)
+{
+    if (!userns)
+        return mnt::create_device(rootfd, dev);
+    UniqueFd host(::open(dev.path.c_str(), O_PATH | O_CLOEXEC));
+    if (!host)
+        throw_errno("linux.devices: in a user namespace the device is bound from the host's " + dev.path);
+    UniqueFd target = mnt::mkfile_in_root(rootfd, dev.path);
+    mnt::bind_fd(host.get(), target.get(), false, dev.path);
+}
+
 void make_devices(int rootfd, const Spec& spec)
 {
+    bool userns = spec.linux.find_namespace("user") != nullptr;
     // A /dev of our own (tmpfs) gets the standard nodes; a bind of the host's is left alone.
     bool own_dev = has_mount(spec, "/dev") && !has_mount(spec, "/dev", "bind");
     if (own_dev) {
         for (const auto& dev : mnt::default_devices())
-            mnt::create_device(rootfd, dev);
+            make_device(rootfd, dev, userns);
         mnt::create_dev_symlinks(rootfd);
         if (has_mount(spec, "/dev/pts", "devpts")) {
             UniqueFd dev = mnt::mkdir_in_root(rootfd, "/dev");
@@ -165,7 +202,7 @@ void make_devices(int rootfd, const Spec& spec)
         }
     }
     for (const auto& dev : spec.linux.devices)
-        mnt::create_device(rootfd, dev);
+        make_device(rootfd, dev, userns);
 }
 
 // Masked and read-only paths that the rootfs does not have are skipped.
@@ -202,7 +239,7 @@ void make_rootfs_parent_private(const std::string& rootfs)
         throw_errno("make " + parent.mountpoint + " private");
 }
 
-void prepare_rootfs(const Spec& spec, const Cgroup& cgroup)
+void prepare_rootfs(const Spec& spec, const Cgroup& cgroup, const std::vector<UniqueFd>& idmapped)
 {
     // Slave by default: host mounts still reach the container, nothing flows back.
     unsigned long prop = MS_SLAVE | MS_REC;
@@ -215,8 +252,9 @@ void prepare_rootfs(const Spec& spec, const Cgroup& cgroup)
     if (::mount(spec.root_path.c_str(), spec.root_path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) < 0)
         throw_errno("bind mount rootfs " + spec.root_path);
     UniqueFd rootfd = open_or_throw(spec.root_path, O_PATH | O_DIRECTORY);
-    for (const auto& m : spec.mounts)
-        mount_one(rootfd.get(), m, cgroup);
+    bool userns = spec.linux.find_namespace("user") != nullptr;
+    for (size_t i = 0; i < spec.mounts.size(); i++)
+        mount_one(rootfd.get(), spec.mounts[i], cgroup, userns, idmapped[i].get());
     make_devices(rootfd.get(), spec);
     // Like runc, a missing process.cwd is created (while the root is still writable).
     mnt::mkdir_in_root(rootfd.get(), spec.process.cwd);

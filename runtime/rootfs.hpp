@@ -10,7 +10,8 @@ namespace ctr::rt {
 
 // Before pivot_root: propagation of "/", the rootfs bind, every mount of the
 // spec, device nodes and /dev symlinks.
-void prepare_rootfs(const Spec& spec, const Cgroup& cgroup);
+// idmapped: per spec.mounts, a detached idmapped tree to attach, or empty.
+void prepare_rootfs(const Spec& spec, const Cgroup& cgroup, const std::vector<UniqueFd>& idmapped);
 
 // pivot_root (or, with --no-pivot, MS_MOVE + chroot) into the rootfs.
 void enter_rootfs(const Spec& spec, bool no_pivot);

@@ -218,4 +218,9 @@ SeccompFilter::~SeccompFilter() { seccomp_release(static_cast<scmp_filter_ctx>(c
 
 void SeccompFilter::load() { check(seccomp_load(static_cast<scmp_filter_ctx>(ctx_)), "load the filter"); }
 
+void SeccompFilter::export_bpf(int fd) const
+{
+    check(seccomp_export_bpf(static_cast<scmp_filter_ctx>(ctx_), fd), "export the filter");
+}
+
 } // namespace ctr::rt

@@ -52,6 +52,8 @@ public:
     SeccompFilter& operator=(const SeccompFilter&) = delete;
 
     void load();
+    // Writes the compiled BPF program to fd (for tests and the fuzz harness).
+    void export_bpf(int fd) const;
 
 private:
     void* ctx_;

@@ -2,10 +2,13 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <set>
 
 #include "error.hpp"
 #include "file.hpp"
+#include "personality.hpp"
+#include "userns.hpp"
 
 namespace ctr::rt {
 
@@ -13,11 +16,8 @@ namespace {
 
 // Fields of the runtime-spec that ctr-run does not implement yet. Refusing
 // them is safer than running a container without the isolation they ask for.
-const char* const kUnsupportedProcess[] = {"apparmorProfile", "selinuxLabel", "ioPriority",
-                                           "scheduler", "execCPUAffinity"};
-const char* const kUnsupportedLinux[] = {"uidMappings", "gidMappings", "intelRdt",
-                                         "personality", "timeOffsets", "mountLabel",
-                                         "memoryPolicy", "netDevices"};
+const char* const kUnsupportedProcess[] = {"execCPUAffinity"};
+const char* const kUnsupportedLinux[] = {"mountLabel", "memoryPolicy", "netDevices"};
 
 bool is_set(const JsonView& parent, const char* key)
 {
@@ -144,18 +144,43 @@ Process parse_process(const JsonView& v)
             fail("{}: must be between -1000 and 1000", oom->path());
         p.oom_score_adj = adj;
     }
+    if (auto sch = v.get("scheduler"))
+        p.scheduler = parse_scheduler(*sch);
+    if (auto io = v.get("ioPriority"))
+        p.io_priority = parse_io_priority(*io);
+    p.apparmor_profile = v.opt_str("apparmorProfile").value_or("");
+    p.selinux_label = v.opt_str("selinuxLabel").value_or("");
     return p;
 }
 
 namespace {
+
+// The idmap and ridmap options are ours, not the kernel's: taken out of the list.
+void parse_idmap(const JsonView& item, Mount& m)
+{
+    if (auto u = item.get("uidMappings"))
+        m.uid_mappings = parse_id_mappings(*u);
+    if (auto g = item.get("gidMappings"))
+        m.gid_mappings = parse_id_mappings(*g);
+    auto it = std::remove_if(m.options.begin(), m.options.end(), [&](const std::string& o) {
+        if (o != "idmap" && o != "ridmap")
+            return false;
+        m.idmap = true;
+        m.idmap_recursive = m.idmap_recursive || o == "ridmap";
+        return true;
+    });
+    m.options.erase(it, m.options.end());
+    bool mapped = !m.uid_mappings.empty() || !m.gid_mappings.empty();
+    if (mapped && (m.uid_mappings.empty() || m.gid_mappings.empty()))
+        fail("{}: an idmapped mount needs both uidMappings and gidMappings", item.path());
+    m.idmap = m.idmap || mapped;
+}
 
 std::vector<Mount> parse_mounts(const JsonView& v, const std::string& bundle)
 {
     std::vector<Mount> out;
     for (const auto& item : v.items()) {
         item.expect_object();
-        if (is_set(item, "uidMappings") || is_set(item, "gidMappings"))
-            fail("{}: idmapped mounts are not supported by ctr-run yet", item.path());
         Mount m;
         m.destination = item.at("destination").str();
         if (m.destination.empty() || m.destination[0] != '/')
@@ -163,9 +188,12 @@ std::vector<Mount> parse_mounts(const JsonView& v, const std::string& bundle)
         m.type = item.opt_str("type").value_or("");
         m.source = item.opt_str("source").value_or("");
         m.options = item.opt_strings("options");
+        parse_idmap(item, m);
         bool bind = m.type == "bind";
         for (const auto& o : m.options)
             bind = bind || o == "bind" || o == "rbind";
+        if (m.idmap && !bind)
+            fail("{}: idmapped mounts must be bind mounts", item.path());
         if (bind) {
             if (m.source.empty())
                 fail("{}.source: required for a bind mount", item.path());
@@ -187,8 +215,6 @@ std::vector<Namespace> parse_namespaces(const JsonView& v)
         Namespace ns;
         ns.type = item.at("type").str();
         ns.path = item.opt_str("path").value_or("");
-        if (ns.type == "user" || ns.type == "time")
-            fail("{}: {} namespaces are not supported by ctr-run yet", item.path(), ns.type);
         if (!kSupported.count(ns.type))
             fail("{}.type: unknown namespace type \"{}\"", item.path(), ns.type);
         if (!seen.insert(ns.type).second)
@@ -269,6 +295,15 @@ Linux parse_linux(const JsonView& v)
     // An empty object asks for nothing (no filter), as runc takes it.
     if (is_set(v, "seccomp"))
         l.seccomp = parse_seccomp(v.at("seccomp"));
+    if (auto u = v.get("uidMappings"))
+        l.uid_mappings = parse_id_mappings(*u);
+    if (auto g = v.get("gidMappings"))
+        l.gid_mappings = parse_id_mappings(*g);
+    if (auto p = v.get("personality"))
+        l.personality = parse_personality(*p);
+    if (auto t = v.get("timeOffsets"))
+        l.time_offsets = parse_time_offsets(*t);
+    l.intel_rdt = is_set(v, "intelRdt");
     l.rootfs_propagation = v.opt_str("rootfsPropagation").value_or("");
     if (!l.rootfs_propagation.empty() && !std::set<std::string>{"private", "rprivate", "slave",
             "rslave", "shared", "rshared", "unbindable", "runbindable"}.count(l.rootfs_propagation))
@@ -276,11 +311,29 @@ Linux parse_linux(const JsonView& v)
     return l;
 }
 
+// Mappings go with a new user namespace; a joined one has its own.
+void check_user_namespace(const Spec& s)
+{
+    const Linux& l = s.linux;
+    const Namespace* user = l.find_namespace("user");
+    bool mapped = !l.uid_mappings.empty() || !l.gid_mappings.empty();
+    if (mapped && !user)
+        fail("linux.uidMappings: mappings need a user namespace in linux.namespaces");
+    if (mapped && !user->path.empty())
+        fail("linux.uidMappings: the user namespace {} is joined, it has its own mappings", user->path);
+    if (user && user->path.empty() && (l.uid_mappings.empty() || l.gid_mappings.empty()))
+        fail("linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+    for (const auto& m : s.mounts)
+        if (m.idmap && m.uid_mappings.empty() && !mapped)
+            fail("mounts: {}: idmap without mappings takes the container's, and it has none", m.destination);
+}
+
 } // namespace
 
 const std::vector<std::string>& supported_namespaces()
 {
-    static const std::vector<std::string> kTypes = {"cgroup", "ipc", "mount", "network", "pid", "uts"};
+    static const std::vector<std::string> kTypes = {"cgroup", "ipc",  "mount", "network",
+                                                    "pid",    "time", "user",  "uts"};
     return kTypes;
 }
 
@@ -355,6 +408,10 @@ Spec parse_spec(const Json& doc, const std::string& bundle)
         s.linux = parse_linux(*l);
     if (!s.linux.find_namespace("mount"))
         fail("linux.namespaces: a mount namespace is required");
+    check_user_namespace(s);
+    const Namespace* time = s.linux.find_namespace("time");
+    if (!s.linux.time_offsets.empty() && (!time || !time->path.empty()))
+        fail("linux.timeOffsets: needs a new time namespace in linux.namespaces");
     if ((!s.hostname.empty() || s.domainname) && !s.linux.find_namespace("uts"))
         fail("{}: setting it needs a uts namespace", s.hostname.empty() ? "domainname" : "hostname");
     return s;

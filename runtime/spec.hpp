@@ -14,9 +14,18 @@
 #include "devices.hpp"
 #include "json_view.hpp"
 #include "resources.hpp"
+#include "sched.hpp"
 #include "seccomp.hpp"
+#include "timens.hpp"
 
 namespace ctr::rt {
+
+// One line of uid_map or gid_map.
+struct IdMapping {
+    uint32_t container_id = 0;
+    uint32_t host_id = 0;
+    uint32_t size = 0;
+};
 
 struct User {
     uid_t uid = 0;
@@ -52,13 +61,20 @@ struct Process {
     std::vector<Rlimit> rlimits;
     bool no_new_privileges = false;
     std::optional<int> oom_score_adj;
+    std::optional<Scheduler> scheduler;
+    std::optional<IoPriority> io_priority;
+    std::string apparmor_profile;
+    std::string selinux_label;
 };
 
 struct Mount {
     std::string destination;
     std::string type;
     std::string source;  // absolute for binds (relative ones are taken from the bundle)
-    std::vector<std::string> options;
+    std::vector<std::string> options;  // without idmap/ridmap
+    // Idmapped bind: empty mappings with idmap take the container's.
+    bool idmap = false, idmap_recursive = false;
+    std::vector<IdMapping> uid_mappings, gid_mappings;
 };
 
 struct Hook {
@@ -74,7 +90,7 @@ struct Hooks {
 };
 
 struct Namespace {
-    std::string type;  // "pid", "network", "mount", "ipc", "uts", "cgroup"
+    std::string type;  // "pid", "network", "mount", "ipc", "uts", "cgroup", "user", "time"
     std::string path;  // join this one instead of creating a new one
 };
 
@@ -97,6 +113,10 @@ struct Linux {
     std::vector<std::string> readonly_paths;
     std::string rootfs_propagation;
     std::optional<SeccompProfile> seccomp;
+    std::vector<IdMapping> uid_mappings, gid_mappings;
+    std::optional<unsigned long> personality;
+    std::vector<TimeOffset> time_offsets;
+    bool intel_rdt = false;  // asked for; refused at create where resctrl is missing
 
     const Namespace* find_namespace(const std::string& type) const;
 };

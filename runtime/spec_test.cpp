@@ -79,18 +79,83 @@ TEST_CASE("linux.seccomp: names are checked with config.json")
 TEST_CASE("fields not implemented yet are refused by name")
 {
     Json j = minimal();
-    j["linux"]["intelRdt"] = {{"closID", "x"}};
-    CHECK_THROWS_WITH(parse(j), "linux.intelRdt: not supported by ctr-run yet");
+    j["linux"]["netDevices"] = {{"eth0", Json::object()}};
+    CHECK_THROWS_WITH(parse(j), "linux.netDevices: not supported by ctr-run yet");
     j = minimal();
     j["linux"]["resources"]["blockIO"] = {{"weight", 5}};
     CHECK_THROWS_WITH(parse(j), "linux.resources.blockIO.weight: expected 10 to 1000, got 5");
-    j = minimal();
-    j["linux"]["namespaces"].push_back({{"type", "user"}});
-    CHECK_THROWS_WITH(parse(j), doctest::Contains("user namespaces are not supported"));
     // An empty object asks for nothing and is accepted.
     j = minimal();
     j["linux"]["seccomp"] = Json::object();
     CHECK_NOTHROW(parse(j));
+}
+
+TEST_CASE("user namespaces: mappings checked with the namespace")
+{
+    Json map = Json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
+    Json j = minimal();
+    j["linux"]["namespaces"].push_back({{"type", "user"}});
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("a new user namespace needs uidMappings"));
+    j["linux"]["uidMappings"] = map;
+    j["linux"]["gidMappings"] = map;
+    Spec s = parse(j);
+    REQUIRE(s.linux.uid_mappings.size() == 1);
+    CHECK(s.linux.uid_mappings[0].host_id == 100000);
+    j["linux"]["uidMappings"].push_back({{"containerID", 70000}, {"hostID", 120000}, {"size", 10}});
+    CHECK_THROWS_WITH(parse(j), "linux.uidMappings[1]: overlaps an earlier mapping");
+    j["linux"]["uidMappings"] = Json::array({{{"containerID", 0}, {"hostID", 1}, {"size", 0}}});
+    CHECK_THROWS_WITH(parse(j), "linux.uidMappings[0].size: must be greater than zero");
+    j = minimal();
+    j["linux"]["uidMappings"] = map;
+    j["linux"]["gidMappings"] = map;
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("mappings need a user namespace"));
+}
+
+TEST_CASE("idmapped mounts: idmap options are taken out, mappings need both lists")
+{
+    Json map = Json::array({{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}});
+    Json j = minimal();
+    j["mounts"] = Json::array({{{"destination", "/data"}, {"type", "bind"}, {"source", "/srv"},
+                                {"options", {"rbind", "ridmap"}}}});
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("idmap without mappings takes the container's"));
+    j["mounts"][0]["uidMappings"] = map;
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("needs both uidMappings and gidMappings"));
+    j["mounts"][0]["gidMappings"] = map;
+    Spec s = parse(j);
+    CHECK(s.mounts[0].idmap);
+    CHECK(s.mounts[0].idmap_recursive);
+    CHECK(s.mounts[0].options == std::vector<std::string>{"rbind"});
+    j["mounts"][0]["type"] = "tmpfs";
+    j["mounts"][0]["options"] = {"idmap"};
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("idmapped mounts must be bind mounts"));
+}
+
+TEST_CASE("scheduler, ioPriority, personality and timeOffsets")
+{
+    Json j = minimal();
+    j["process"]["scheduler"] = {{"policy", "SCHED_FIFO"}};
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("needs a priority of 1..99"));
+    j["process"]["scheduler"]["priority"] = 100;
+    CHECK_THROWS_WITH(parse(j), "process.scheduler.priority: 100 is out of range 1..99");
+    j["process"]["scheduler"] = {{"policy", "SCHED_BATCH"}, {"nice", 5}, {"flags", {"SCHED_FLAG_RESET_ON_FORK"}}};
+    CHECK(parse(j).process.scheduler->nice == 5);
+    j["process"]["scheduler"]["runtime"] = 1000;
+    CHECK_THROWS_WITH(parse(j), "process.scheduler.runtime: only for SCHED_DEADLINE");
+    j = minimal();
+    j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_BE"}, {"priority", 8}};
+    CHECK_THROWS_WITH(parse(j), "process.ioPriority.priority: 8 is out of range 0..7");
+    j["process"]["ioPriority"] = {{"class", "IOPRIO_CLASS_NONE"}};
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("unknown value \"IOPRIO_CLASS_NONE\""));
+    j = minimal();
+    j["linux"]["personality"] = {{"domain", "LINUX64"}};
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("linux.personality.domain: unknown execution domain"));
+    j = minimal();
+    j["linux"]["timeOffsets"] = {{"monotonic", {{"secs", 86400}}}};
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("needs a new time namespace"));
+    j["linux"]["namespaces"].push_back({{"type", "time"}});
+    REQUIRE(parse(j).linux.time_offsets.size() == 1);
+    j["linux"]["timeOffsets"] = {{"realtime", {{"secs", 1}}}};
+    CHECK_THROWS_WITH(parse(j), doctest::Contains("unknown clock \"realtime\""));
 }
 
 TEST_CASE("semantic checks")

@@ -30,6 +30,7 @@ const char* msg_name(Msg m)
     case Msg::Pty: return "pty";
     case Msg::Created: return "created";
     case Msg::Failed: return "failed";
+    case Msg::UsernsMapped: return "userns-mapped";
     }
     return "unknown";
 }

@@ -19,6 +19,7 @@ enum class Msg : uint32_t {
     Pty,               // init -> parent: the pty master, as SCM_RIGHTS
     Created,           // init -> parent: set up, now waiting on exec.fifo
     Failed,            // init -> parent: errno + what failed
+    UsernsMapped,      // parent -> init: uid_map and gid_map of your user namespace are written
 };
 
 const char* msg_name(Msg m);
