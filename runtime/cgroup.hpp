@@ -54,6 +54,8 @@ public:
 
     // Makes the directories (and ancestors), initialising v1 cpuset ones.
     void create();
+    // No directories at all: a container of a user without a cgroup to delegate.
+    void forget() { dirs_.clear(); }
     void apply_device_rules(const std::vector<DeviceRule>& rules,
                             const std::vector<mnt::DeviceNode>& allowed);
     // The directory of the hierarchy that holds a controller: a v1 one that

@@ -1,5 +1,9 @@
 #include "commands.hpp"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -30,6 +34,14 @@ void print(const std::string& text)
 }
 
 } // namespace
+
+std::string default_state_root()
+{
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    if (::geteuid() != 0 && xdg && *xdg)
+        return std::string(xdg) + "/ctr";
+    return "/run/ctr";
+}
 
 int cmd_spec(const std::string& bundle, bool rootless)
 {

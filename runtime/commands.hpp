@@ -19,6 +19,9 @@ struct GlobalOptions {
     bool systemd_cgroup = false;
 };
 
+// /run/ctr for root; $XDG_RUNTIME_DIR/ctr for other users, as runc does.
+std::string default_state_root();
+
 int cmd_spec(const std::string& bundle, bool rootless);
 int cmd_create(const GlobalOptions& g, CreateOptions opts);
 int cmd_start(const GlobalOptions& g, const std::string& id);

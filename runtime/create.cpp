@@ -170,6 +170,25 @@ void check_options(const Spec& spec, const CreateOptions& opts)
         fail("linux.intelRdt: not supported by ctr-run yet");
 }
 
+// Like runc, a user without privilege over the cgroup tree runs the
+// container without a cgroup of its own, as long as it asks for no limits.
+bool create_cgroup_or_go_without(Cgroup& cgroup, const Spec& spec)
+{
+    try {
+        cgroup.create();
+        return true;
+    } catch (const Error& e) {
+        bool denied = e.err() == EACCES || e.err() == EPERM || e.err() == EROFS;
+        if (::geteuid() == 0 || !denied)
+            throw;
+        if (spec.linux.has_resources)
+            throw Error(std::string(e.what()) + " (linux.resources needs a cgroup this user may create)", e.err());
+        log::debug(fmt::format("no cgroup: {}", e.what()));
+        cgroup.forget();
+        return false;
+    }
+}
+
 // Idmapped binds are cut from the host's tree here, where we have privilege
 // over its filesystems; init (maybe in a user namespace) attaches them.
 std::vector<UniqueFd> prepare_idmapped_mounts(const Spec& spec)
@@ -279,7 +298,8 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     });
     auto make_cgroup = [&] {
         cgroup_made = true;
-        cgroup.create();
+        if (!create_cgroup_or_go_without(cgroup, spec))
+            return;
         cgroup.apply_device_rules(spec.linux.device_rules, spec.linux.devices);
         apply_resources(cgroup, spec.linux.resources);
     };

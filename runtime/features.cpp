@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "lsm.hpp"
 #include "options.hpp"
 #include "seccomp.hpp"
 #include "spec.hpp"
@@ -30,6 +31,14 @@ Json capability_names()
     return out;
 }
 
+// The kernel's options, and the two the runtime takes out for idmapped binds.
+std::vector<std::string> mount_options()
+{
+    std::vector<std::string> out = mnt::known_mount_options();
+    out.insert(out.end(), {"idmap", "ridmap"});
+    return out;
+}
+
 } // namespace
 
 Json features()
@@ -39,7 +48,7 @@ Json features()
         {"ociVersionMin", "1.0.0"},
         {"ociVersionMax", "1.2.0"},
         {"hooks", {"prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"}},
-        {"mountOptions", mnt::known_mount_options()},
+        {"mountOptions", mount_options()},
         {"linux",
          {{"namespaces", supported_namespaces()},
           {"capabilities", capability_names()},
@@ -52,10 +61,10 @@ Json features()
             {"knownFlags", {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}},
             {"supportedFlags",
              {"SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW"}}}},
-          {"apparmor", unsupported},
-          {"selinux", unsupported},
+          {"apparmor", {{"enabled", apparmor_enabled()}}},
+          {"selinux", {{"enabled", selinux_enabled()}}},
           {"intelRdt", unsupported},
-          {"mountExtensions", {{"idmap", unsupported}}}}},
+          {"mountExtensions", {{"idmap", {{"enabled", true}}}}}}},
         {"annotations", {{"org.opencontainers.ctr.version", CTR_VERSION}}},
     };
 }

@@ -31,13 +31,17 @@ int main(int argc, char** argv)
     // CVE-2019-5736: the container's init and exec'd processes are forks of
     // this binary until their execve; non-dumpable, their /proc/PID/exe (the
     // host's ctr-run) cannot be opened by the container's processes (which
-    // lack CAP_SYS_PTRACE). Inherited by fork, reset by execve.
-    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // lack CAP_SYS_PTRACE). Inherited by fork, reset by execve. For another
+    // user it would only stop it from writing its own container's uid_map:
+    // that user cannot write a ctr-run it does not own anyway.
+    if (::geteuid() == 0)
+        ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     CLI::App app{"ctr-run: run containers from OCI bundles (runc-compatible)", "ctr-run"};
     app.set_version_flag("-v,--version", std::string("ctr-run version ") + CTR_VERSION + "\nspec: " + kOciVersion);
     app.require_subcommand(1);
     GlobalOptions g;
-    app.add_option("--root", g.root, "state directory (default /run/ctr)");
+    g.root = default_state_root();
+    app.add_option("--root", g.root, "state directory (default /run/ctr; $XDG_RUNTIME_DIR/ctr for other users)");
     app.add_option("--log", g.log_file, "log file");
     app.add_option("--log-format", g.log_format, "log format: text or json")
         ->check(CLI::IsMember({"text", "json"}));

@@ -86,7 +86,10 @@ void switch_user(const Process& p)
     if (::prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
         throw_errno("prctl PR_SET_KEEPCAPS");
     const User& u = p.user;
-    if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0)
+    // A user namespace made without privilege has setgroups denied: the
+    // groups stay as inherited, which is all a rootless container can have.
+    if (::setgroups(u.additional_gids.size(), u.additional_gids.data()) < 0 &&
+        !(errno == EPERM && u.additional_gids.empty()))
         throw_errno("process.user.additionalGids: setgroups");
     if (::setresgid(u.gid, u.gid, u.gid) < 0)
         throw_errno(fmt::format("process.user.gid: setgid {}", u.gid));

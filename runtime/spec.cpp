@@ -286,6 +286,7 @@ Linux parse_linux(const JsonView& v)
             for (const auto& item : rules->items())
                 l.device_rules.push_back(parse_device_rule(item));
         l.resources = parse_resources(*res);
+        l.has_resources = !res->raw().empty();
     }
     l.cgroups_path = v.opt_str("cgroupsPath").value_or("");
     if (auto s = v.get("sysctl"))
@@ -317,10 +318,11 @@ void check_user_namespace(const Spec& s)
     const Linux& l = s.linux;
     const Namespace* user = l.find_namespace("user");
     bool mapped = !l.uid_mappings.empty() || !l.gid_mappings.empty();
+    const char* field = l.uid_mappings.empty() ? "linux.gidMappings" : "linux.uidMappings";
     if (mapped && !user)
-        fail("linux.uidMappings: mappings need a user namespace in linux.namespaces");
+        fail("{}: mappings need a user namespace in linux.namespaces", field);
     if (mapped && !user->path.empty())
-        fail("linux.uidMappings: the user namespace {} is joined, it has its own mappings", user->path);
+        fail("{}: the user namespace {} is joined, it has its own mappings", field, user->path);
     if (user && user->path.empty() && (l.uid_mappings.empty() || l.gid_mappings.empty()))
         fail("linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
     for (const auto& m : s.mounts)

@@ -107,6 +107,7 @@ struct Linux {
     std::vector<mnt::DeviceNode> devices;
     std::vector<DeviceRule> device_rules;
     Resources resources;
+    bool has_resources = false;  // linux.resources asks for limits or device rules
     std::string cgroups_path;
     std::map<std::string, std::string> sysctl;
     std::vector<std::string> masked_paths;

@@ -75,7 +75,7 @@ Json rootless_spec(uid_t uid, gid_t gid)
     Json& mounts = spec["mounts"];
     for (auto it = mounts.begin(); it != mounts.end();) {
         std::string dest = (*it)["destination"];
-        if (dest == "/sys/fs/cgroup" || dest == "/dev/mqueue") {
+        if (dest == "/sys/fs/cgroup") {
             it = mounts.erase(it);
             continue;
         }
@@ -86,8 +86,6 @@ Json rootless_spec(uid_t uid, gid_t gid)
             (*it)["options"] = {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"};
         ++it;
     }
-    mounts.push_back({{"destination", "/dev/mqueue"}, {"type", "bind"}, {"source", "/dev/mqueue"},
-                      {"options", {"rbind", "nosuid", "noexec", "nodev"}}});
     Json& linux = spec["linux"];
     linux.erase("resources");
     linux["uidMappings"] = Json::array({{{"containerID", 0}, {"hostID", uid}, {"size", 1}}});
