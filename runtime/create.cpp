@@ -27,6 +27,7 @@
 #include "proc.hpp"
 #include "process.hpp"
 #include "scope.hpp"
+#include "seccomp.hpp"
 #include "spec.hpp"
 #include "systemd.hpp"
 #include "unix_socket.hpp"
@@ -211,7 +212,7 @@ std::vector<UniqueFd> prepare_idmapped_mounts(const Spec& spec)
 
 // The parent's side of init's setup, until init says it is created.
 void serve_init(const SyncSocket& sync, const Spec& spec, const std::string& state_json,
-                int console_socket, Created& out)
+                int console_socket, Created& out, pid_t pid)
 {
     for (;;) {
         Message m = sync.recv();
@@ -228,6 +229,11 @@ void serve_init(const SyncSocket& sync, const Spec& spec, const std::string& sta
                 send_console(console_socket, m.fd.get());
             else
                 out.pty_master = std::move(m.fd);
+            break;
+        case Msg::SeccompFd:
+            if (!m.fd || !spec.linux.seccomp)
+                fail("container init sent no seccomp notification fd");
+            send_to_listener(*spec.linux.seccomp, state_json, pid, m.fd.get());
             break;
         case Msg::Created:
             return;
@@ -347,7 +353,7 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
         parent_sock.recv_error();
         throw;
     }
-    serve_init(parent_sock, spec, out.state.oci(Status::Creating).dump(), console.get(), out);
+    serve_init(parent_sock, spec, out.state.oci(Status::Creating).dump(), console.get(), out, pid);
 
     store.save(out.state);
     log::debug(fmt::format("create {}: created, init waits on exec.fifo", opts.id));

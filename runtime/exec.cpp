@@ -220,11 +220,11 @@ std::string enter_container(const Child& c, const SyncSocket& sync)
     if (c.container->seccomp)
         filter.emplace(*c.container->seccomp);
     if (filter && !p.no_new_privileges)
-        filter->load();
+        load_seccomp(*filter, sync);
     switch_user(p);
     std::string exe = prepare_exec(p, c.preserve_fds);
     if (filter && p.no_new_privileges)
-        filter->load();
+        load_seccomp(*filter, sync);
     return exe;
 }
 
@@ -249,8 +249,10 @@ std::string enter_container(const Child& c, const SyncSocket& sync)
     _exit(127);
 }
 
-// Until the child's socket closes on execve: put it in the cgroup, pass on its pty.
-UniqueFd serve_child(const SyncSocket& sync, const ContainerState& st, pid_t pid, int console)
+// Until the child's socket closes on execve: put it in the cgroup, pass on
+// its pty and its seccomp notification fd.
+UniqueFd serve_child(const SyncSocket& sync, const ContainerState& st, pid_t pid, int console,
+                     const ContainerLinux& container)
 {
     st.cgroup.join(pid);
     sync.send(Msg::CgroupJoined);
@@ -258,6 +260,10 @@ UniqueFd serve_child(const SyncSocket& sync, const ContainerState& st, pid_t pid
     while (auto m = sync.recv_or_eof()) {
         if (m->type == Msg::Failed)
             throw Error(m->text, m->err);
+        if (m->type == Msg::SeccompFd && m->fd && container.seccomp) {
+            send_to_listener(*container.seccomp, st.oci(Status::Running).dump(), pid, m->fd.get());
+            continue;
+        }
         if (m->type != Msg::Pty || !m->fd)
             fail("exec: unexpected {} message from the process", msg_name(m->type));
         if (console >= 0)
@@ -336,7 +342,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     });
     UniqueFd master;
     try {
-        master = serve_child(parent_sock, st, pid, console.get());
+        master = serve_child(parent_sock, st, pid, console.get(), container);
     } catch (const Error&) {
         parent_sock.recv_error();  // the child's own reason, if it left one
         throw;

@@ -144,9 +144,14 @@ std::string setup(InitArgs& a, std::string& state_json, SeccompFilter* filter)
         state_json = enter_cgroup(a);
     // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before the uid switch.
     if (filter && !spec.process.no_new_privileges)
-        filter->load();
+        load_seccomp(*filter, a.sync);
     switch_user(spec.process);
-    return prepare_exec(spec.process, a.preserve_fds);
+    std::string exe = prepare_exec(spec.process, a.preserve_fds);
+    // A notifying filter's fd must reach the listener through the parent,
+    // which is gone once create returns: loaded now.
+    if (filter && filter->notify() && !filter->loaded())
+        load_seccomp(*filter, a.sync);
+    return exe;
 }
 
 } // namespace
@@ -169,7 +174,7 @@ void run_init(InitArgs& a)
         a.sync.close();
         fifo = wait_for_start(a.state_dir);
         // With no_new_privs, as late as can be: fewer syscalls need allowing.
-        if (filter && a.spec->process.no_new_privileges)
+        if (filter && !filter->loaded())
             filter->load();
         run_hooks(a.spec->hooks.start_container, "startContainer", state_json);
         execve_process(exe, a.spec->process);

@@ -78,6 +78,13 @@ void join_session_keyring(const std::string& id, bool no_new_keyring)
         throw_errno("join session keyring " + name);
 }
 
+void load_seccomp(SeccompFilter& filter, const SyncSocket& sync)
+{
+    filter.load();
+    if (filter.notify())
+        sync.send(Msg::SeccompFd, "", 0, filter.notify_fd().get());
+}
+
 void switch_user(const Process& p)
 {
     const Capabilities none;

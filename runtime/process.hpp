@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "seccomp.hpp"
 #include "spec.hpp"
+#include "sync.hpp"
 
 namespace ctr::rt {
 
@@ -27,6 +29,9 @@ void join_session_keyring(const std::string& id, bool no_new_keyring);
 pid_t fork_in_pid_namespace(const std::function<void()>& enter, const std::string& what,
                             int clone_flags = 0);
 
+// Loads the filter; a notifying one's fd goes to the parent (Msg::SeccompFd)
+// for the listener.
+void load_seccomp(SeccompFilter& filter, const SyncSocket& sync);
 // Bounding set, uid/gids, then the other capability sets and the umask.
 void switch_user(const Process& p);
 // Only stdio and the preserved fds (3 .. 3+N-1) may reach the process.

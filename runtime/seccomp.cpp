@@ -1,5 +1,7 @@
 #include "seccomp.hpp"
 
+#include <fcntl.h>
+
 #include <seccomp.h>
 
 #include <algorithm>
@@ -25,6 +27,7 @@ const std::map<std::string, uint32_t>& actions()
         {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
         {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
         {"SCMP_ACT_LOG", SCMP_ACT_LOG},
+        {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY},
     };
     return kActions;
 }
@@ -46,8 +49,6 @@ const char* const kArches[] = {"x86", "x86_64", "x32", "arm", "aarch64", "mips",
 uint32_t parse_action(const JsonView& v, std::optional<uint32_t> errno_ret)
 {
     std::string name = v.str();
-    if (name == "SCMP_ACT_NOTIFY")
-        fail("{}: SCMP_ACT_NOTIFY (with listenerPath) is not supported by ctr-run yet", v.path());
     auto it = actions().find(name);
     if (it == actions().end())
         fail("{}: unknown seccomp action \"{}\"", v.path(), name);
@@ -158,9 +159,12 @@ SeccompProfile parse_seccomp(const JsonView& v)
             p.architectures.push_back(parse_arch(item));
     if (auto f = v.get("flags"))
         parse_flags(*f, p);
-    for (const char* field : {"listenerPath", "listenerMetadata"})
-        if (auto l = v.get(field); l && !l->str().empty())
-            fail("{}: seccomp notification is not supported by ctr-run yet", l->path());
+    p.listener_path = v.opt_str("listenerPath").value_or("");
+    p.listener_metadata = v.opt_str("listenerMetadata").value_or("");
+    if (!p.listener_path.empty() && p.listener_path[0] != '/')
+        fail("{}.listenerPath: must be an absolute path", v.path());
+    if (p.default_action == SCMP_ACT_NOTIFY)
+        fail("{}.defaultAction: SCMP_ACT_NOTIFY cannot be the default (the runtime's own syscalls would wait on it)", v.path());
     if (auto list = v.get("syscalls"))
         for (const auto& item : list->items()) {
             SeccompRule r;
@@ -169,6 +173,9 @@ SeccompProfile parse_seccomp(const JsonView& v)
             if (auto e = item.get("errnoRet"))
                 errno_ret = e->u32();
             r.action = parse_action(item.at("action"), errno_ret);
+            if (r.action == SCMP_ACT_NOTIFY && p.listener_path.empty())
+                fail("{}.action: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath", item.path());
+            p.notify = p.notify || r.action == SCMP_ACT_NOTIFY;
             if (auto args = item.get("args"))
                 for (const auto& a : args->items())
                     r.args.push_back(parse_arg(a));
@@ -192,7 +199,8 @@ std::vector<std::string> seccomp_arch_names()
     return out;
 }
 
-SeccompFilter::SeccompFilter(const SeccompProfile& p) : ctx_(seccomp_init(p.default_action))
+SeccompFilter::SeccompFilter(const SeccompProfile& p)
+    : ctx_(seccomp_init(p.default_action)), notify_(p.notify)
 {
     if (!ctx_)
         fail("linux.seccomp: cannot make a filter with that defaultAction");
@@ -216,7 +224,22 @@ SeccompFilter::SeccompFilter(const SeccompProfile& p) : ctx_(seccomp_init(p.defa
 
 SeccompFilter::~SeccompFilter() { seccomp_release(static_cast<scmp_filter_ctx>(ctx_)); }
 
-void SeccompFilter::load() { check(seccomp_load(static_cast<scmp_filter_ctx>(ctx_)), "load the filter"); }
+void SeccompFilter::load()
+{
+    check(seccomp_load(static_cast<scmp_filter_ctx>(ctx_)), "load the filter");
+    loaded_ = true;
+}
+
+UniqueFd SeccompFilter::notify_fd() const
+{
+    int fd = seccomp_notify_fd(static_cast<scmp_filter_ctx>(ctx_));
+    if (fd < 0)
+        throw Error("linux.seccomp: the loaded filter has no notification fd", -fd);
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (copy < 0)
+        throw_errno("linux.seccomp: dup the notification fd");
+    return UniqueFd(copy);
+}
 
 void SeccompFilter::export_bpf(int fd) const
 {

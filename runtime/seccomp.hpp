@@ -5,11 +5,14 @@
 // allowing).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "fd.hpp"
 #include "json_view.hpp"
 
 namespace ctr::rt {
@@ -31,6 +34,11 @@ struct SeccompProfile {
     std::vector<uint32_t> architectures;  // libseccomp SCMP_ARCH_* tokens
     bool log = false, spec_allow = false, tsync = false;
     std::vector<SeccompRule> rules;
+    // SCMP_ACT_NOTIFY: the filter's notification fd goes to the process
+    // listening on listener_path, with the container's state.
+    bool notify = false;
+    std::string listener_path;
+    std::string listener_metadata;
 };
 
 // Checks every name (actions, operators, architectures, flags) now, so a
@@ -52,11 +60,23 @@ public:
     SeccompFilter& operator=(const SeccompFilter&) = delete;
 
     void load();
+    bool loaded() const { return loaded_; }
+    bool notify() const { return notify_; }
+    // After load(), for a profile with SCMP_ACT_NOTIFY rules.
+    UniqueFd notify_fd() const;
     // Writes the compiled BPF program to fd (for tests and the fuzz harness).
     void export_bpf(int fd) const;
 
 private:
     void* ctx_;
+    bool loaded_ = false;
+    bool notify_ = false;
 };
+
+// Sends the notification fd to the listener at listenerPath with the
+// runtime-spec's container process state: {"ociVersion", "fds":
+// ["seccompFd"], "pid", "metadata", "state"} in one message, fd attached.
+// pid is the process the filter is on (init, or an exec'd process).
+void send_to_listener(const SeccompProfile& p, const std::string& state_json, pid_t pid, int notify_fd);
 
 } // namespace ctr::rt

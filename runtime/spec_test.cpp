@@ -73,7 +73,15 @@ TEST_CASE("linux.seccomp: names are checked with config.json")
     bad("/linux/seccomp/flags/0", "SECCOMP_FILTER_FLAG_X", "unknown seccomp flag");
     bad("/linux/seccomp/syscalls/0/args/0/op", "SCMP_CMP_ABOUT", "unknown seccomp operator");
     bad("/linux/seccomp/syscalls/0/args/0/index", 6, "a syscall has arguments 0 to 5");
-    bad("/linux/seccomp/syscalls/0/action", "SCMP_ACT_NOTIFY", "not supported by ctr-run yet");
+    bad("/linux/seccomp/syscalls/0/action", "SCMP_ACT_NOTIFY", "SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath");
+    bad("/linux/seccomp/defaultAction", "SCMP_ACT_NOTIFY", "cannot be the default");
+    j["linux"]["seccomp"]["listenerPath"] = "/run/listener.sock";
+    j["linux"]["seccomp"]["listenerMetadata"] = "x=y";
+    j["linux"]["seccomp"]["syscalls"][0]["action"] = "SCMP_ACT_NOTIFY";
+    Spec s = parse(j);
+    CHECK(s.linux.seccomp->notify);
+    CHECK(s.linux.seccomp->listener_metadata == "x=y");
+    bad("/linux/seccomp/listenerPath", "relative.sock", "listenerPath: must be an absolute path");
 }
 
 TEST_CASE("fields not implemented yet are refused by name")

@@ -31,6 +31,7 @@ const char* msg_name(Msg m)
     case Msg::Created: return "created";
     case Msg::Failed: return "failed";
     case Msg::UsernsMapped: return "userns-mapped";
+    case Msg::SeccompFd: return "seccomp-fd";
     }
     return "unknown";
 }

@@ -20,6 +20,7 @@ enum class Msg : uint32_t {
     Created,           // init -> parent: set up, now waiting on exec.fifo
     Failed,            // init -> parent: errno + what failed
     UsernsMapped,      // parent -> init: uid_map and gid_map of your user namespace are written
+    SeccompFd,         // init -> parent: the seccomp notification fd, for listenerPath
 };
 
 const char* msg_name(Msg m);

@@ -101,12 +101,13 @@ start_two() {
   jq -e '(.linux.namespaces | index("pid")) and (.linux.capabilities | index("CAP_SYS_ADMIN"))' <<<"$output" >/dev/null
   jq -e '.linux.cgroup.v1 and .linux.cgroup.v2' <<<"$output" >/dev/null
   # Every mount option it claims is one config.json may use: a bundle with
-  # all of them on a tmpfs is accepted (the flags cancel each other out).
+  # all of them on a tmpfs is accepted (the flags cancel each other out;
+  # idmap and ridmap are for bind mounts only).
   if is_ctr_run; then
     jq -e '.linux.seccomp.enabled == true and .linux.cgroup.systemd == true' <<<"$output" >/dev/null
     make_bundle "$B" true
     cfg "$B" '.mounts += [{"destination": "/opts", "type": "tmpfs", "source": "tmpfs",
-      "options": [$o[] | select(test("^(r?bind|remount|ro|mand|r?unbindable|r?shared|r?slave)$") | not)]}]' \
+      "options": [$o[] | select(test("^(r?bind|remount|ro|mand|r?unbindable|r?shared|r?slave|r?idmap)$") | not)]}]' \
       --argjson o "$(jq -c .mountOptions <<<"$output")"
     run --separate-stderr rt run -b "$B" "$ID"
     [ "$status" -eq 0 ]

@@ -97,3 +97,70 @@ DENY_MKDIR='{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86
   [ "$stderr" = 'ctr-run: error: linux.seccomp.syscalls[0].action: unknown seccomp action "SCMP_ACT_SOMETIMES"' ]
   [ ! -e "$STATE/$ID" ]
 }
+
+# start_listener [CONNECTIONS]: seccomp_listener.py on $L in the background; returns once it listens.
+start_listener() {
+  L=$BATS_TEST_TMPDIR/listener.sock
+  LOUT=$BATS_TEST_TMPDIR/listener.json
+  rm -f "$L" "$LOUT" "$LOUT.log"
+  "$PYTHON" "$TOOLS_DIR/seccomp_listener.py" "$L" "$LOUT" "${1:-1}" </dev/null 2>"$BATS_TEST_TMPDIR/listener.err" 3>&- &
+  LPID=$!
+  bg_track "$LPID"
+  local deadline=$((SECONDS + 10))
+  until [ -S "$L" ]; do
+    kill -0 "$LPID" 2>/dev/null || { cat "$BATS_TEST_TMPDIR/listener.err" >&2; return 1; }
+    [ $SECONDS -lt $deadline ] || { echo "listener did not listen" >&2; return 1; }
+    sleep 0.05
+  done
+}
+
+notify_mkdir() {
+  jq -cn --arg l "$1" '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $l, "listenerMetadata": "hello=1",
+    "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+    "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}'
+}
+
+@test "seccomp: SCMP_ACT_NOTIFY hands the fd and the state to listenerPath, which answers for the kernel" {
+  for nnp in false true; do
+    start_listener
+    with_filter "$(notify_mkdir "$L")"
+    cfg "$B" '.process.noNewPrivileges = $n' --argjson n "$nnp"
+    # The listener says mkdir succeeded without running it: the directory is not there.
+    run_ct sh -c 'mkdir /tmp/notified && echo made; [ -d /tmp/notified ] && echo exists || echo absent'
+    echo "nnp=$nnp: $output / $stderr"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'made\nabsent')" ]
+    jq -e --arg id "$ID" '.fds == ["seccompFd"] and .metadata == "hello=1" and .state.id == $id
+      and .state.status == "creating" and .pid == .state.pid and .pid > 0' "$LOUT"
+    grep -Eq '^(83|258) ' "$LOUT.log"
+    # Every process under the filter is gone: the fd hangs up and the listener ends.
+    wait "$LPID"
+  done
+}
+
+@test "seccomp: an exec'd process's notification fd goes to the listener too" {
+  start_listener 2
+  with_filter "$(notify_mkdir "$L")"
+  set_args "$B" sleep 600
+  rt run -d --bundle "$B" "$ID"
+  wait_for_file "$LOUT"
+  run --separate-stderr rt exec "$ID" sh -c 'mkdir /tmp/by-exec && echo made; [ -d /tmp/by-exec ] || echo absent'
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf 'made\nabsent')" ]
+  jq -e --arg id "$ID" '.fds == ["seccompFd"] and .state.id == $id and .state.status == "running"
+    and .pid != .state.pid' "$LOUT.2"
+  rt kill "$ID" KILL
+  wait "$LPID"
+}
+
+@test "seccomp: an unreachable listenerPath fails create, naming it; nothing is left" {
+  with_filter "$(notify_mkdir "$BATS_TEST_TMPDIR/nobody.sock")"
+  run_ct true
+  [ "$status" -ne 0 ]
+  if is_ctr_run; then
+    [[ "$stderr" == *"listenerPath"*"nobody.sock"* ]]
+    [ "$(wc -l <<<"$stderr")" -eq 1 ]
+  fi
+  run rt state "$ID"
+  [ "$status" -ne 0 ]
+}
