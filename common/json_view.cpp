@@ -1,16 +1,51 @@
 #include "json_view.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "error.hpp"
 
 namespace ctr {
 
+namespace {
+
+// Deeper documents are refused before parsing: copying or destroying a
+// nlohmann value recurses once per level, and a hostile file could
+// overflow the stack with a few hundred kilobytes of brackets.
+constexpr int kMaxDepth = 128;
+
+int nesting_depth(const std::string& text)
+{
+    int depth = 0, deepest = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < text.size(); i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return deepest;
+}
+
+} // namespace
+
 Json parse_json(const std::string& text, const std::string& name)
 {
+    if (nesting_depth(text) > kMaxDepth)
+        fail("{}: not valid JSON: nested deeper than {} levels", name, kMaxDepth);
     try {
         return Json::parse(text);
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {
+        // parse_error, and out_of_range for numbers too large for a double.
         std::string msg = e.what();
         // nlohmann prefixes "[json.exception.parse_error.101] "; keep the useful part.
         if (auto p = msg.find("] "); p != std::string::npos)

@@ -11,6 +11,19 @@ TEST_CASE("parse_json names the document on syntax errors")
                          doctest::Contains("config.json: not valid JSON"), Error);
 }
 
+TEST_CASE("parse_json: numbers too large and nesting too deep are errors of ours (found by fuzzing)")
+{
+    CHECK_THROWS_WITH_AS(parse_json(R"({"limit": 1e400})", "config.json"),
+                         doctest::Contains("config.json: not valid JSON: number overflow"), Error);
+    std::string deep = std::string(129, '[') + std::string(129, ']');
+    CHECK_THROWS_WITH_AS(parse_json(deep, "config.json"),
+                         "config.json: not valid JSON: nested deeper than 128 levels", Error);
+    std::string ok = std::string(128, '[') + std::string(128, ']');
+    CHECK_NOTHROW(parse_json(ok, "x"));
+    // Brackets inside strings do not count.
+    CHECK_NOTHROW(parse_json("[\"" + std::string(200, '[') + "\\\"\"]", "x"));
+}
+
 TEST_CASE("JsonView errors name the field path")
 {
     Json j = Json::parse(R"({"process": {"args": "sh", "env": ["A=1", 2], "user": {"uid": -1}}})");

@@ -144,6 +144,25 @@ void add_rule(scmp_filter_ctx ctx, uint32_t default_action, const SeccompRule& r
     }
 }
 
+void configure(scmp_filter_ctx ctx, const SeccompProfile& p)
+{
+    // no_new_privs is process.noNewPrivileges' to decide, not libseccomp's.
+    check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), "turn off libseccomp's no_new_privs");
+    if (p.log)
+        check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1), "SECCOMP_FILTER_FLAG_LOG");
+    if (p.spec_allow)
+        check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1), "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+    if (p.tsync)
+        check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1), "SECCOMP_FILTER_FLAG_TSYNC");
+    for (uint32_t arch : p.architectures) {
+        int rc = seccomp_arch_add(ctx, arch);
+        if (rc != -EEXIST)
+            check(rc, "add architecture");
+    }
+    for (const auto& r : p.rules)
+        add_rule(ctx, p.default_action, r);
+}
+
 } // namespace
 
 SeccompProfile parse_seccomp(const JsonView& v)
@@ -204,22 +223,13 @@ SeccompFilter::SeccompFilter(const SeccompProfile& p)
 {
     if (!ctx_)
         fail("linux.seccomp: cannot make a filter with that defaultAction");
-    auto ctx = static_cast<scmp_filter_ctx>(ctx_);
-    // no_new_privs is process.noNewPrivileges' to decide, not libseccomp's.
-    check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0), "turn off libseccomp's no_new_privs");
-    if (p.log)
-        check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1), "SECCOMP_FILTER_FLAG_LOG");
-    if (p.spec_allow)
-        check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1), "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
-    if (p.tsync)
-        check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1), "SECCOMP_FILTER_FLAG_TSYNC");
-    for (uint32_t arch : p.architectures) {
-        int rc = seccomp_arch_add(ctx, arch);
-        if (rc != -EEXIST)
-            check(rc, "add architecture");
+    // The destructor does not run for a constructor that throws.
+    try {
+        configure(static_cast<scmp_filter_ctx>(ctx_), p);
+    } catch (...) {
+        seccomp_release(static_cast<scmp_filter_ctx>(ctx_));
+        throw;
     }
-    for (const auto& r : p.rules)
-        add_rule(ctx, p.default_action, r);
 }
 
 SeccompFilter::~SeccompFilter() { seccomp_release(static_cast<scmp_filter_ctx>(ctx_)); }

@@ -68,6 +68,8 @@ std::vector<IdMapping> parse_id_mappings(const JsonView& v)
 {
     std::vector<IdMapping> out;
     for (const auto& item : v.items()) {
+        if (out.size() == kMaxLines)
+            fail("{}: at most {} mappings", v.path(), kMaxLines);
         item.expect_object();
         IdMapping m{item.at("containerID").u32(), item.at("hostID").u32(), item.at("size").u32()};
         if (m.size == 0)
@@ -78,8 +80,6 @@ std::vector<IdMapping> parse_id_mappings(const JsonView& v)
                 fail("{}: overlaps an earlier mapping", item.path());
         out.push_back(m);
     }
-    if (out.size() > kMaxLines)
-        fail("{}: at most {} mappings", v.path(), kMaxLines);
     return out;
 }
 
