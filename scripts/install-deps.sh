@@ -13,6 +13,8 @@ packages=(
   bats jq busybox-static runc crun util-linux procps iproute2 python3
   docker-registry skopeo umoci oci-image-tool apache2-utils openssl curl ca-certificates zstd
   podman containerd systemd dbus
+  # fuzzing (scripts/fuzz.sh): libFuzzer and the sanitizer runtimes, llvm-symbolizer for stacks
+  clang libclang-rt-14-dev llvm
   # benchmarks
   hyperfine time
 )
