@@ -28,6 +28,7 @@
 #include "process.hpp"
 #include "scope.hpp"
 #include "seccomp.hpp"
+#include "selfexe.hpp"
 #include "spec.hpp"
 #include "systemd.hpp"
 #include "unix_socket.hpp"
@@ -287,6 +288,10 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     Spec spec = load_spec(absolute_dir(opts.bundle));
     log::debug(fmt::format("create {}: bundle {}", opts.id, spec.bundle));
     check_options(spec, opts);
+    // Before anything is made: the re-exec runs this command again from the start.
+    // A monitor's parent (run -d) did it before forking.
+    if (!opts.monitored && may_reach_binary(spec))
+        run_from_sealed_copy();
     Cgroup cgroup = Cgroup::plan(spec.linux.cgroups_path, opts.id, opts.systemd_cgroup);
     NamespacePlan ns = plan_namespaces(spec);
     UniqueFd console;

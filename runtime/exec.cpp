@@ -22,6 +22,7 @@
 #include "lsm.hpp"
 #include "personality.hpp"
 #include "seccomp.hpp"
+#include "selfexe.hpp"
 #include "sync.hpp"
 #include "unix_socket.hpp"
 
@@ -174,6 +175,19 @@ ContainerLinux container_linux(const Json& config)
     return out;
 }
 
+// This process, or one already in the container, could open our /proc/PID/exe.
+bool may_ptrace(const Process& p, const ContainerState& st)
+{
+    if (p.capabilities) {
+        const auto& b = p.capabilities->bounding;
+        if (std::find(b.begin(), b.end(), "CAP_SYS_PTRACE") != b.end())
+            return true;
+    }
+    std::vector<pid_t> pids = st.cgroup.pids();
+    pids.push_back(st.pid);
+    return any_may_ptrace(pids);
+}
+
 struct Child {
     const Process* process;
     const ContainerLinux* container;
@@ -310,6 +324,8 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     Json config = read_container_config(st.bundle);
     Process process = exec_process_spec(o, config);
     check_options(o, process);
+    if (same_namespace(st.pid, "user") && may_ptrace(process, st))
+        run_from_sealed_copy();
     UniqueFd init = pidfd_open_alive(st.pid, st.start_time);
     if (!init)
         fail("cannot exec in container \"{}\": its init process has exited", o.id);

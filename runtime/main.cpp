@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "commands.hpp"
 #include "log.hpp"
+#include "selfexe.hpp"
 #include "spec_default.hpp"
 
 using namespace ctr;
@@ -36,6 +37,7 @@ int main(int argc, char** argv)
     // that user cannot write a ctr-run it does not own anyway.
     if (::geteuid() == 0)
         ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    save_command_line(argv);
     CLI::App app{"ctr-run: run containers from OCI bundles (runc-compatible)", "ctr-run"};
     app.set_version_flag("-v,--version", std::string("ctr-run version ") + CTR_VERSION + "\nspec: " + kOciVersion);
     app.require_subcommand(1);

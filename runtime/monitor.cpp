@@ -15,6 +15,7 @@
 #include "file.hpp"
 #include "foreground.hpp"
 #include "proc.hpp"
+#include "selfexe.hpp"
 
 namespace ctr::rt {
 
@@ -94,6 +95,8 @@ void detach_from_caller()
 
 void run_monitored(const StateStore& store, CreateOptions opts)
 {
+    if (may_reach_binary(load_spec(absolute_path(opts.bundle))))
+        run_from_sealed_copy();
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0)
         throw_errno("pipe");

@@ -42,6 +42,40 @@ host_mounts() { awk '{ print $4, $5, $9 }' /proc/self/mountinfo | sort; }
   [ ! -s "$B/rootfs/tmp/copy" ]
 }
 
+@test "CVE-2019-5736 with CAP_SYS_PTRACE: init and exec run from a sealed copy, the host binary stays" {
+  require_ctr_run
+  local sum link
+  sum=$(sha256sum "$RUNTIME" | cut -d' ' -f1)
+  cfg "$B" '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+  # A process that may ptrace reaches init's /proc/1/exe despite non-dumpable.
+  cfg "$B" '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c",
+    "readlink /proc/1/exe >/tmp/link 2>&1; echo x >>/proc/1/exe 2>/tmp/write; echo $? >>/tmp/write; true"]}]'
+  run_ct true
+  [ "$status" -eq 0 ]
+  link=$(cat "$B/rootfs/tmp/link")
+  echo "init's exe: $link"
+  [[ $link == /memfd:ctr-run* ]]
+  [ "$(tail -n 1 "$B/rootfs/tmp/write")" != 0 ]
+  [ "$(sha256sum "$RUNTIME" | cut -d' ' -f1)" = "$sum" ]
+  # exec: a process already in the container may ptrace, so exec re-executes first.
+  cfg "$B" 'del(.hooks)'
+  set_args "$B" sleep 600
+  rt run -d --bundle "$B" "$ID"
+  run --separate-stderr rt --debug exec "$ID" true
+  [ "$status" -eq 0 ]
+  [[ $stderr == *"sealed copy"* ]]
+}
+
+@test "without CAP_SYS_PTRACE there is no re-exec: non-dumpable is enough" {
+  require_ctr_run
+  local log=$BATS_TEST_TMPDIR/debug.log
+  set_args "$B" sleep 600
+  rt --debug --log "$log" run -d --bundle "$B" "$ID" </dev/null >/dev/null 2>&1
+  rt --debug --log "$log" exec "$ID" true
+  grep -q "init released" "$log"
+  ! grep -q "sealed copy" "$log"
+}
+
 @test "CVE-2024-21626: no host fd can be the working directory, of init or of exec" {
   skip_if_runc_before 1.1.12 "CVE-2024-21626 is fixed in runc 1.1.12"
   local n
