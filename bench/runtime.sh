@@ -3,11 +3,13 @@
 # needs, with ctr-run, crun and runc. Each runtime does the same work: the
 # same bundle and the same config.json (from `runc spec`, terminal off, args
 # ["/bin/true"]), its own --root state directory, and a cgroup of its own.
-# Then two more measurements with the same runtimes:
+# Then more measurements with the same runtimes:
 #   exec        `exec ID /bin/true` in a running container (`sleep 1000`, the
 #               same rootfs), one container per runtime in turn;
 #   sequential  a loop of SEQ `run`s of /bin/true, one after the other, timed
-#               whole (one hyperfine command per runtime, through sh).
+#               whole (one hyperfine command per runtime, through sh);
+#   protections the run with seccomp, CAP_SYS_PTRACE or a user namespace on,
+#               and what each costs over the plain run.
 # A ctr-run without an `exec` subcommand is reported as such, not measured.
 #
 # Target: ctr-run median wall time <= 0.6 x crun, and peak RSS <= crun.
@@ -74,7 +76,6 @@ declare -A exec_ms  # runtime name -> median exec wall time in ms
 declare -A exec_note
 declare -A seq_ms   # runtime name -> median wall time of a sequential loop in ms
 declare -A seq_note
-declare -A sec_ms   # runtime name -> median run time with the seccomp profile
 names=()
 
 cleanup() {
@@ -407,12 +408,20 @@ for name in "${names[@]}"; do
 	fi
 done
 
-# --- seccomp -------------------------------------------------------------------
+# --- protections ----------------------------------------------------------------
 
-# The same run with a seccomp profile like podman's default: deny by default
-# (ENOSYS), allow what the containers default profile allows on amd64 with
-# no argument checks. What the filter costs is the difference to the plain run.
-secbundle=$work/seccomp
+# The same run with one protection on at a time; what it costs is the
+# difference to the plain run.
+#   seccomp  a profile like podman's default: deny by default (ENOSYS), allow
+#            what the containers default profile allows on amd64 with no
+#            argument checks
+#   ptrace   CAP_SYS_PTRACE in every capability set: ctr-run then re-executes
+#            from a sealed memfd copy of itself (CVE-2019-5736)
+#   userns   a user namespace, container root = host 100000 (65536 ids)
+declare -A prot_ms   # "runtime protection" -> median run time in ms
+declare -A prot_desc
+prots=()
+
 sec_profile() {
 	jq -c '{defaultAction: "SCMP_ACT_ERRNO", defaultErrnoRet: 38, architectures: ["SCMP_ARCH_X86_64"],
 		syscalls: [{action: "SCMP_ACT_ALLOW", names: [.syscalls[]
@@ -420,27 +429,50 @@ sec_profile() {
 				and ((.includes // {}) | . == {} or (keys == ["arches"] and (.arches | index("amd64")))))
 			| .names[]]}]}' /usr/share/containers/seccomp.json
 }
-sec_allowed=
-if [[ $(uname -m) == x86_64 && -r /usr/share/containers/seccomp.json ]] && command -v jq >/dev/null &&
-	profile=$(sec_profile); then
-	mkdir -p "$secbundle"
-	jq --arg root "$bundle/rootfs" --argjson p "$profile" '.root.path = $root | .linux.seccomp = $p' \
-		"$bundle/config.json" >"$secbundle/config.json"
-	sec_allowed=$(jq '.syscalls[0].names | length' <<<"$profile")
-	msg "seccomp: $RUNS runs with a profile allowing $sec_allowed syscalls"
+
+# add_protection NAME DESCRIPTION JQ_FILTER [JQ_ARGS...]: a bundle $work/NAME
+# on the same rootfs, its config.json changed by the filter.
+add_protection() {
+	local name=$1 desc=$2 filter=$3
+	shift 3
+	mkdir -p "$work/$name"
+	jq --arg root "$bundle/rootfs" "$@" ".root.path = \$root | $filter" \
+		"$bundle/config.json" >"$work/$name/config.json" || die "could not write $work/$name/config.json"
+	prots+=("$name")
+	prot_desc[$name]=$desc
+}
+
+if command -v jq >/dev/null; then
+	if [[ $(uname -m) == x86_64 && -r /usr/share/containers/seccomp.json ]] && profile=$(sec_profile); then
+		add_protection seccomp "profile allowing $(jq '.syscalls[0].names | length' <<<"$profile") syscalls" \
+			'.linux.seccomp = $p' --argjson p "$profile"
+	else
+		msg "seccomp: not measured (needs amd64 and /usr/share/containers/seccomp.json)"
+	fi
+	add_protection ptrace "CAP_SYS_PTRACE granted" '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])'
+	# The container's root must be able to reach the rootfs through $work.
+	chmod 0711 "$work"
+	add_protection userns "user namespace, root = host 100000" \
+		'.linux.namespaces += [{"type": "user"}]
+		| .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+		| .mounts |= map(select(.destination != "/sys/fs/cgroup"))'
+else
+	msg "protections: not measured (needs jq)"
+fi
+for prot in "${prots[@]}"; do
+	msg "$prot: $RUNS runs with ${prot_desc[$prot]}"
 	for name in "${names[@]}"; do
 		measured "$name" || continue
-		mapfile -t cmd < <(run_cmd "$name" "$secbundle")
+		mapfile -t cmd < <(run_cmd "$name" "$work/$prot")
 		if [[ $timer == time_hyperfine ]]; then
-			m=$(hyperfine_ms "$name seccomp" "$WARMUP" "$RUNS" "$(printf '%q ' "${cmd[@]}")" -N) || m=
+			m=$(hyperfine_ms "$name $prot" "$WARMUP" "$RUNS" "$(printf '%q ' "${cmd[@]}")" -N) || m=
 		else
 			m=$(loop_ms "$WARMUP" "$RUNS" "${cmd[@]}") || m=
 		fi
-		[[ -n $m ]] && sec_ms[$name]=$m
+		[[ -n $m ]] && prot_ms["$name $prot"]=$m
 	done
-else
-	msg "seccomp: not measured (needs amd64, jq and /usr/share/containers/seccomp.json)"
-fi
+done
 
 # --- summary -----------------------------------------------------------------
 
@@ -491,20 +523,28 @@ printf '%-10s ctr-run/crun: %s   ctr-run/runc: %s   crun/runc: %s\n' "$SEQ runs"
 	"$(ratio "${seq_ms[ctr-run]:-}" "${seq_ms[crun]:-}")" \
 	"$(ratio "${seq_ms[ctr-run]:-}" "${seq_ms[runc]:-}")" \
 	"$(ratio "${seq_ms[crun]:-}" "${seq_ms[runc]:-}")"
-if [[ -n $sec_allowed ]]; then
+if ((${#prots[@]})); then
 	echo
-	echo "run of /bin/true with a seccomp profile allowing $sec_allowed syscalls, median of $RUNS runs"
-	printf '%-8s %14s %14s\n' runtime "seccomp ms" "cost ms"
+	echo "run of /bin/true with one protection on, median of $RUNS runs: ms (cost over the plain run)"
+	printf '%-8s' runtime
+	printf ' %22s' "${prots[@]}"
+	echo
 	for name in "${names[@]}"; do
-		sms=- cost=-
-		if [[ -n ${sec_ms[$name]:-} ]]; then
-			sms=$(printf '%.2f' "${sec_ms[$name]}")
-			[[ -n ${median[$name]:-} ]] &&
-				cost=$(awk -v a="${sec_ms[$name]}" -v b="${median[$name]}" 'BEGIN { printf "%.2f", a - b }')
-		fi
-		printf '%-8s %14s %14s\n' "$name" "$sms" "$cost"
+		printf '%-8s' "$name"
+		for prot in "${prots[@]}"; do
+			cell=-
+			if [[ -n ${prot_ms["$name $prot"]:-} && -n ${median[$name]:-} ]]; then
+				cell=$(awk -v a="${prot_ms["$name $prot"]}" -v b="${median[$name]}" \
+					'BEGIN { printf "%.2f (%+.2f)", a, a - b }')
+			fi
+			printf ' %22s' "$cell"
+		done
+		echo
 	done
-	printf 'seccomp    ctr-run/crun: %s   ctr-run/runc: %s\n' \
-		"$(ratio "${sec_ms[ctr-run]:-}" "${sec_ms[crun]:-}")" "$(ratio "${sec_ms[ctr-run]:-}" "${sec_ms[runc]:-}")"
+	for prot in "${prots[@]}"; do
+		printf '%-10s ctr-run/crun: %s   ctr-run/runc: %s\n' "$prot" \
+			"$(ratio "${prot_ms["ctr-run $prot"]:-}" "${prot_ms["crun $prot"]:-}")" \
+			"$(ratio "${prot_ms["ctr-run $prot"]:-}" "${prot_ms["runc $prot"]:-}")"
+	done
 fi
 moved_controllers_line

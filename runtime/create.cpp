@@ -291,7 +291,7 @@ Created create_container(const StateStore& store, const CreateOptions& opts)
     // Before anything is made: the re-exec runs this command again from the start.
     // A monitor's parent (run -d) did it before forking.
     if (!opts.monitored && may_reach_binary(spec))
-        run_from_sealed_copy();
+        reexec_protected();
     Cgroup cgroup = Cgroup::plan(spec.linux.cgroups_path, opts.id, opts.systemd_cgroup);
     NamespacePlan ns = plan_namespaces(spec);
     UniqueFd console;

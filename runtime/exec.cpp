@@ -325,7 +325,7 @@ int exec_in_container(const StateStore& store, const ExecOptions& o)
     Process process = exec_process_spec(o, config);
     check_options(o, process);
     if (same_namespace(st.pid, "user") && may_ptrace(process, st))
-        run_from_sealed_copy();
+        reexec_protected();
     UniqueFd init = pidfd_open_alive(st.pid, st.start_time);
     if (!init)
         fail("cannot exec in container \"{}\": its init process has exited", o.id);

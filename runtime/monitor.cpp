@@ -96,7 +96,7 @@ void detach_from_caller()
 void run_monitored(const StateStore& store, CreateOptions opts)
 {
     if (may_reach_binary(load_spec(absolute_path(opts.bundle))))
-        run_from_sealed_copy();
+        reexec_protected();
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) < 0)
         throw_errno("pipe");

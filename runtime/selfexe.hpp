@@ -3,8 +3,9 @@
 // /proc/PID/exe is out of reach, except for a process with CAP_SYS_PTRACE
 // in their user namespace, which could open it and later write the host's
 // binary through it. When such a process may exist, ctr-run first
-// re-executes itself from a sealed memfd copy, so that /proc/PID/exe names
-// a file nobody can write. It costs a copy and an execve, so only then.
+// re-executes itself through a detached read-only bind mount of its binary
+// (a sealed memfd copy where the kernel lacks open_tree), so that
+// /proc/PID/exe names a file nobody can write. It costs an execve, so only then.
 #pragma once
 
 #include <sys/types.h>
@@ -23,8 +24,8 @@ bool may_reach_binary(const Spec& spec);
 // Any process of the container has CAP_SYS_PTRACE in its bounding set.
 bool any_may_ptrace(const std::vector<pid_t>& pids);
 
-// Re-executes the command from a sealed memfd copy of the binary, unless
-// it already runs from one (then it returns).
-void run_from_sealed_copy();
+// Re-executes the command from the protected binary, unless it already
+// runs from one (then it returns).
+void reexec_protected();
 
 } // namespace ctr::rt
