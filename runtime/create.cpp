@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -246,9 +247,42 @@ void serve_init(const SyncSocket& sync, const Spec& spec, const std::string& sta
     }
 }
 
+// A joined user namespace must own the new pid namespace, or init could
+// not mount proc; only a process inside it can make that namespace. So a
+// helper joins it, unshares the pid namespace, and clones init as our
+// child (CLONE_PARENT), as runc's nsexec does; it reports init's pid and exits.
+pid_t fork_init_through_user_namespace(NamespacePlan& ns, InitArgs& args, SyncSocket& parent_sock)
+{
+    pid_t helper = ::fork();
+    if (helper < 0)
+        throw_errno("fork container init");
+    if (helper == 0) {
+        parent_sock.close();
+        if (::setns(ns.join_user.get(), CLONE_NEWUSER) < 0 || ::unshare(CLONE_NEWPID) < 0) {
+            args.sync.send_error(Error("linux.namespaces: join the user namespace, make the pid namespace", errno));
+            _exit(1);
+        }
+        args.join_user = -1;
+        args.entered_user = true;
+        pid_t init = static_cast<pid_t>(::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0));
+        if (init == 0)
+            run_init(args);
+        if (init < 0)
+            args.sync.send_error(Error("clone container init", errno));
+        else
+            args.sync.send(Msg::InitPid, std::to_string(init));
+        _exit(init < 0);
+    }
+    while (::waitpid(helper, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    return std::stoi(parent_sock.expect(Msg::InitPid).text);
+}
+
 // Forks init; in the child, never returns.
 pid_t fork_init(NamespacePlan& ns, InitArgs& args, SyncSocket& parent_sock)
 {
+    if (ns.join_user && ns.new_pid)
+        return fork_init_through_user_namespace(ns, args, parent_sock);
     pid_t pid = fork_into_pid_namespace(ns);
     if (pid != 0)
         return pid;

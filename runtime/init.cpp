@@ -32,7 +32,7 @@ void make_namespaces(const InitArgs& a)
         throw_errno("linux.namespaces: join user namespace");
     if (a.new_user)
         a.sync.expect(Msg::UsernsMapped);
-    if (a.new_user || a.join_user >= 0) {
+    if (a.new_user || a.join_user >= 0 || a.entered_user) {
         become_namespace_root();
         // Non-dumpable, our /proc/self files stay owned by the host's root,
         // which this namespace cannot reach (timens_offsets, oom_score_adj).

@@ -29,6 +29,7 @@ struct InitArgs {
     bool new_user = false;                 // init was cloned into a new user namespace
     int join_user = -1;                    // or joins this one first
     std::vector<UniqueFd> idmapped;        // per spec.mounts: a detached idmapped tree, or empty
+    bool entered_user = false;             // cloned inside the joined user namespace already
 };
 
 [[noreturn]] void run_init(InitArgs& args);

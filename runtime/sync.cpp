@@ -32,6 +32,7 @@ const char* msg_name(Msg m)
     case Msg::Failed: return "failed";
     case Msg::UsernsMapped: return "userns-mapped";
     case Msg::SeccompFd: return "seccomp-fd";
+    case Msg::InitPid: return "init-pid";
     }
     return "unknown";
 }

@@ -21,6 +21,7 @@ enum class Msg : uint32_t {
     Failed,            // init -> parent: errno + what failed
     UsernsMapped,      // parent -> init: uid_map and gid_map of your user namespace are written
     SeccompFd,         // init -> parent: the seccomp notification fd, for listenerPath
+    InitPid,           // helper -> parent: init's pid, when a helper cloned it
 };
 
 const char* msg_name(Msg m);

@@ -195,6 +195,27 @@ wait_for_exit() {
   done
 }
 
+# refused WORD...: `create` of $B fails, and leaves no container; ctr-run's
+# error is one line that has every WORD in it (runc's wording is its own).
+# The container's stdio goes to files, so a create that wrongly succeeds
+# cannot keep bats waiting on a pipe.
+# $stderr is the runtime's stderr.
+refused() {
+  local rc=0 w
+  rt create --bundle "$B" "$ID" </dev/null >"$BATS_TEST_TMPDIR/refused.out" \
+    2>"$BATS_TEST_TMPDIR/refused.err" || rc=$?
+  stderr=$(cat "$BATS_TEST_TMPDIR/refused.err")
+  echo "create: status $rc, stderr: $stderr"
+  [ "$rc" -ne 0 ] || { echo "create succeeded: the field was ignored"; return 1; }
+  [ -z "$(rt list -q 2>/dev/null)" ] || { echo "containers left: $(rt list -q)"; return 1; }
+  is_ctr_run || return 0
+  [ "$rc" -eq 1 ] || { echo "exit status $rc, wanted 1"; return 1; }
+  [ "$(wc -l <"$BATS_TEST_TMPDIR/refused.err")" -eq 1 ] || { echo "stderr is not one line"; return 1; }
+  for w; do
+    [[ $stderr == *"$w"* ]] || { echo "stderr lacks: $w"; return 1; }
+  done
+}
+
 # bg_track PID: kill this background process in teardown if still alive.
 bg_track() { BG_PIDS+=("$1"); }
 

@@ -31,26 +31,6 @@ rerun_ct() {
   [ "$status" -eq 0 ] || echo "run $1 failed ($status): $stderr" >&2
 }
 
-# refused WORD...: `create` of $B fails, and leaves no container; ctr-run's
-# error is one line that has every WORD in it (runc's wording is its own).
-# The container's stdio goes to files, so a create that wrongly succeeds
-# cannot keep bats waiting on a pipe. $stderr is the runtime's stderr.
-refused() {
-  local rc=0 w
-  rt create --bundle "$B" "$ID" </dev/null >"$BATS_TEST_TMPDIR/refused.out" \
-    2>"$BATS_TEST_TMPDIR/refused.err" || rc=$?
-  stderr=$(cat "$BATS_TEST_TMPDIR/refused.err")
-  echo "create: status $rc, stderr: $stderr"
-  [ "$rc" -ne 0 ] || { echo "create succeeded: the field was ignored"; return 1; }
-  [ -z "$(rt list -q 2>/dev/null)" ] || { echo "containers left: $(rt list -q)"; return 1; }
-  is_ctr_run || return 0
-  [ "$rc" -eq 1 ] || { echo "exit status $rc, wanted 1"; return 1; }
-  [ "$(wc -l <"$BATS_TEST_TMPDIR/refused.err")" -eq 1 ] || { echo "stderr is not one line"; return 1; }
-  for w; do
-    [[ $stderr == *"$w"* ]] || { echo "stderr lacks: $w"; return 1; }
-  done
-}
-
 # start_ready ID: create and start $B as ID with a process that prints
 # "ready" once it runs, then sleeps. Returns when it has printed it (all the
 # runtime's setup is done by then); $pid is its host pid.
