@@ -312,7 +312,8 @@ Linux parse_linux(const JsonView& v)
     return l;
 }
 
-// Mappings go with a new user namespace; a joined one has its own.
+// Mappings need a user namespace. A joined one has its own: mappings given
+// with it (podman passes them, runc 1.1 wants them) describe it and are not written.
 void check_user_namespace(const Spec& s)
 {
     const Linux& l = s.linux;
@@ -321,8 +322,6 @@ void check_user_namespace(const Spec& s)
     const char* field = l.uid_mappings.empty() ? "linux.gidMappings" : "linux.uidMappings";
     if (mapped && !user)
         fail("{}: mappings need a user namespace in linux.namespaces", field);
-    if (mapped && !user->path.empty())
-        fail("{}: the user namespace {} is joined, it has its own mappings", field, user->path);
     if (user && user->path.empty() && (l.uid_mappings.empty() || l.gid_mappings.empty()))
         fail("linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
     for (const auto& m : s.mounts)

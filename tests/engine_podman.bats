@@ -385,3 +385,26 @@ show() { echo "status=$status"$'\n'"stdout: $output"$'\n'"stderr: ${stderr:-}"; 
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | xargs)" = "0 100000 65536" ]
 }
+
+@test "podman pod with --uidmap: members join the pod's user namespace, with a pid namespace of their own" {
+  feature_enabled '.linux.namespaces | index("user")' ||
+    skip "$CTR_RUN_NAME features: no user namespace in linux.namespaces"
+  run pm pod create --name upod --network none --uidmap 0:100000:65536 --gidmap 0:100000:65536
+  show
+  [ "$status" -eq 0 ]
+  run pm run -d --pod upod --name inupod "$PM_IMAGE" sleep 1000
+  show
+  [ "$status" -eq 0 ]
+  pm_wait_status inupod running
+  local infra pid ipid
+  infra=$(pm pod inspect --format '{{.InfraContainerID}}' upod)
+  pid=$(pm_pid inupod)
+  ipid=$(pm_pid "$infra")
+  [ "$(readlink "/proc/$pid/ns/user")" = "$(readlink "/proc/$ipid/ns/user")" ]
+  [ "$(readlink "/proc/$pid/ns/user")" != "$(readlink /proc/self/ns/user)" ]
+  [ "$(readlink "/proc/$pid/ns/pid")" != "$(readlink "/proc/$ipid/ns/pid")" ]
+  run pm exec inupod sh -c 'cat /proc/self/uid_map; ls /proc/1/cmdline'
+  show
+  [ "$status" -eq 0 ]
+  [ "$(echo "${lines[0]}" | xargs)" = "0 100000 65536" ]
+}
