@@ -226,10 +226,16 @@ start_receiver() {
     </dev/null 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
   RECV_PID=$!
   bg_track "$RECV_PID"
+  wait_for_socket "$SOCK" "$RECV_PID" "$BATS_TEST_TMPDIR/recv.err"
+}
+
+# wait_for_socket SOCKET PID ERRFILE: poll until the server PID listens on
+# SOCKET; if it dies first (or 10 s pass), show its ERRFILE and fail.
+wait_for_socket() {
   local deadline=$((SECONDS + 10))
-  until [ -S "$SOCK" ]; do
-    kill -0 "$RECV_PID" 2>/dev/null || { cat "$BATS_TEST_TMPDIR/recv.err" >&2; return 1; }
-    [ $SECONDS -lt $deadline ] || { echo "receiver did not listen" >&2; return 1; }
+  until [ -S "$1" ]; do
+    kill -0 "$2" 2>/dev/null || { cat "$3" >&2; return 1; }
+    [ $SECONDS -lt $deadline ] || { echo "nothing listens on $1" >&2; return 1; }
     sleep 0.05
   done
 }

@@ -106,12 +106,7 @@ start_listener() {
   "$PYTHON" "$TOOLS_DIR/seccomp_listener.py" "$L" "$LOUT" "${1:-1}" </dev/null 2>"$BATS_TEST_TMPDIR/listener.err" 3>&- &
   LPID=$!
   bg_track "$LPID"
-  local deadline=$((SECONDS + 10))
-  until [ -S "$L" ]; do
-    kill -0 "$LPID" 2>/dev/null || { cat "$BATS_TEST_TMPDIR/listener.err" >&2; return 1; }
-    [ $SECONDS -lt $deadline ] || { echo "listener did not listen" >&2; return 1; }
-    sleep 0.05
-  done
+  wait_for_socket "$L" "$LPID" "$BATS_TEST_TMPDIR/listener.err"
 }
 
 notify_mkdir() {
