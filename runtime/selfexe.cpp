@@ -116,7 +116,8 @@ void reexec_protected()
     UniqueFd tree;
     try {
         tree = mnt::clone_tree("/proc/self/exe", false);
-        mnt::set_flags_recursive(tree.get(), MS_RDONLY, "ctr-run");
+        if (!mnt::set_flags_recursive(tree.get(), MS_RDONLY, "ctr-run"))
+            fail("mount_setattr: not in this kernel");
     } catch (const Error& e) {
         log::debug(fmt::format("no read-only bind of ctr-run ({}), copying it", e.what()));
         exec_memfd_copy();
