@@ -1,15 +1,12 @@
 #include "commands.hpp"
 
-#include <unistd.h>
-
-#include <cstdlib>
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 

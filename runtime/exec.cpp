@@ -16,11 +16,11 @@
 #include "file.hpp"
 #include "foreground.hpp"
 #include "log.hpp"
+#include "lsm.hpp"
+#include "personality.hpp"
 #include "proc.hpp"
 #include "process.hpp"
 #include "scope.hpp"
-#include "lsm.hpp"
-#include "personality.hpp"
 #include "seccomp.hpp"
 #include "selfexe.hpp"
 #include "sync.hpp"
@@ -178,11 +178,8 @@ ContainerLinux container_linux(const Json& config)
 // This process, or one already in the container, could open our /proc/PID/exe.
 bool may_ptrace(const Process& p, const ContainerState& st)
 {
-    if (p.capabilities) {
-        const auto& b = p.capabilities->bounding;
-        if (std::find(b.begin(), b.end(), "CAP_SYS_PTRACE") != b.end())
-            return true;
-    }
+    if (bounds_ptrace(p))
+        return true;
     std::vector<pid_t> pids = st.cgroup.pids();
     pids.push_back(st.pid);
     return any_may_ptrace(pids);

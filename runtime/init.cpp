@@ -15,8 +15,8 @@
 #include "json_view.hpp"
 #include "log.hpp"
 #include "process.hpp"
-#include "rootfs.hpp"
 #include "personality.hpp"
+#include "rootfs.hpp"
 #include "seccomp.hpp"
 #include "userns.hpp"
 

@@ -40,9 +40,12 @@ void apply_propagation(int rootfd, const std::string& dest, const mnt::MountOpti
 // idmapped: the detached tree the parent made for an idmapped bind, or -1.
 void mount_bind(int rootfd, const Mount& m, const mnt::MountOptions& o, int idmapped)
 {
-    UniqueFd src(::open(m.source.c_str(), O_PATH | O_CLOEXEC));
-    if (!src && idmapped < 0)
-        throw_errno("bind mount source " + m.source);
+    UniqueFd src;
+    if (idmapped < 0) {
+        src = UniqueFd(::open(m.source.c_str(), O_PATH | O_CLOEXEC));
+        if (!src)
+            throw_errno("bind mount source " + m.source);
+    }
     struct stat st;
     if (::fstat(idmapped >= 0 ? idmapped : src.get(), &st) < 0)
         throw_errno("stat " + m.source);
@@ -185,9 +188,8 @@ void make_device(int rootfd, const mnt::DeviceNode& dev, bool userns)
     mnt::bind_fd(host.get(), target.get(), false, dev.path);
 }
 
-void make_devices(int rootfd, const Spec& spec)
+void make_devices(int rootfd, const Spec& spec, bool userns)
 {
-    bool userns = spec.linux.find_namespace("user") != nullptr;
     // A /dev of our own (tmpfs) gets the standard nodes; a bind of the host's is left alone.
     bool own_dev = has_mount(spec, "/dev") && !has_mount(spec, "/dev", "bind");
     if (own_dev) {
@@ -255,7 +257,7 @@ void prepare_rootfs(const Spec& spec, const Cgroup& cgroup, const std::vector<Un
     bool userns = spec.linux.find_namespace("user") != nullptr;
     for (size_t i = 0; i < spec.mounts.size(); i++)
         mount_one(rootfd.get(), spec.mounts[i], cgroup, userns, idmapped[i].get());
-    make_devices(rootfd.get(), spec);
+    make_devices(rootfd.get(), spec, userns);
     // Like runc, a missing process.cwd is created (while the root is still writable).
     mnt::mkdir_in_root(rootfd.get(), spec.process.cwd);
 }

@@ -27,11 +27,6 @@ constexpr const char* kMemfdName = "ctr-run";
 constexpr int kCapSysPtrace = 19;
 char** saved_argv = nullptr;
 
-bool has_ptrace(const std::vector<std::string>& caps)
-{
-    return std::find(caps.begin(), caps.end(), "CAP_SYS_PTRACE") != caps.end();
-}
-
 // Already safe: a sealed memfd copy, or a binary on a read-only mount (a
 // re-exec through the read-only bind, or one installed that way).
 bool running_protected()
@@ -85,10 +80,17 @@ void exec_memfd_copy()
 
 void save_command_line(char** argv) { saved_argv = argv; }
 
+bool bounds_ptrace(const Process& p)
+{
+    if (!p.capabilities)
+        return false;
+    const auto& b = p.capabilities->bounding;
+    return std::find(b.begin(), b.end(), "CAP_SYS_PTRACE") != b.end();
+}
+
 bool may_reach_binary(const Spec& spec)
 {
-    const Process& p = spec.process;
-    if (!p.capabilities || !has_ptrace(p.capabilities->bounding))
+    if (!bounds_ptrace(spec.process))
         return false;
     const Namespace* user = spec.linux.find_namespace("user");
     if (!user || !user->path.empty())

@@ -17,6 +17,8 @@ namespace ctr::rt {
 // main() hands its argv over, for the re-exec.
 void save_command_line(char** argv);
 
+// CAP_SYS_PTRACE is in the process's bounding set.
+bool bounds_ptrace(const Process& p);
 // Container processes of spec could reach the host's binary: no user
 // namespace of its own that leaves host root unmapped, and CAP_SYS_PTRACE
 // in the bounding set.
